@@ -1,0 +1,73 @@
+"""Fixtures shared by server/tests and tests/e2e: every test that asks for `live` runs once per
+backend (SQLite, PostgreSQL) against a real server on a real socket, then the tables are emptied."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from userlink.platform import Platform
+from userlink_testing.backends import BACKENDS, empty_all_tables, prepare_database
+from userlink_testing.factories.api_keys import make_key
+from userlink_testing.factories.apps import make_app
+from userlink_testing.live import LiveServer, start_live_server, test_settings
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return prepare_database(backend, Path(tmp_path_factory.mktemp(f"db-{backend}")))
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    server = start_live_server(test_settings(database_url))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(live_server: LiveServer) -> Iterator[LiveServer]:
+    yield live_server
+    live_server.clock.reset()
+    empty_all_tables(live_server.platform.database)
+
+
+@pytest.fixture
+def platform(live: LiveServer) -> Platform:
+    return live.platform
+
+
+@pytest.fixture
+def api(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class Tenant:
+    app_id: uuid.UUID
+    app_secret: str
+    link_key: str
+    read_key: str
+    delete_key: str
+
+
+@pytest.fixture
+def tenant(platform: Platform) -> Tenant:
+    created = make_app(platform)
+    return Tenant(
+        app_id=created.app.id,
+        app_secret=created.secret,
+        link_key=make_key(platform, created.app.id, scopes=("user.link",)),
+        read_key=make_key(platform, created.app.id, scopes=("user.read",)),
+        delete_key=make_key(platform, created.app.id, scopes=("user.delete",)),
+    )

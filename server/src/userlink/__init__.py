@@ -1,0 +1,1 @@
+"""userlink platform server."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
+
+from userlink.models import api_keys
+
+
+class ApiKeyRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def insert(self, **values: Any) -> None:
+        self._connection.execute(insert(api_keys).values(**values))
+
+    def find_by_hash(self, token_hash: str) -> RowMapping | None:
+        query = select(
+            api_keys.c.id,
+            api_keys.c.app_id,
+            api_keys.c.scopes,
+            api_keys.c.expires_at,
+            api_keys.c.revoked_at,
+            api_keys.c.last_used_at,
+        ).where(api_keys.c.token_hash == token_hash)
+        return self._connection.execute(query).mappings().first()
+
+    def count_active(self, app_id: uuid.UUID, now: datetime) -> int:
+        query = (
+            select(func.count())
+            .select_from(api_keys)
+            .where(
+                api_keys.c.app_id == app_id,
+                api_keys.c.revoked_at.is_(None),
+                api_keys.c.expires_at > now,
+            )
+        )
+        return int(self._connection.execute(query).scalar_one())
+
+    def list_for_app(self, app_id: uuid.UUID) -> Sequence[RowMapping]:
+        query = (
+            select(api_keys)
+            .where(api_keys.c.app_id == app_id)
+            .order_by(api_keys.c.created_at.desc(), api_keys.c.id)
+        )
+        return self._connection.execute(query).mappings().all()
+
+    def get(self, app_id: uuid.UUID, key_id: uuid.UUID) -> RowMapping | None:
+        query = select(api_keys).where(api_keys.c.app_id == app_id, api_keys.c.id == key_id)
+        return self._connection.execute(query).mappings().first()
+
+    def mark_revoked(self, key_id: uuid.UUID, now: datetime) -> None:
+        self._connection.execute(
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    def touch(self, key_id: uuid.UUID, now: datetime) -> None:
+        self._connection.execute(
+            update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now)
+        )

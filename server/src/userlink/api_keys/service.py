@@ -1,0 +1,188 @@
+"""API keys (DESIGN §4): shown once, prefixed and checksummed, stored as a keyed hash, scoped,
+expiring, at most N active per app, revocable, last use recorded, full history kept."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import RowMapping
+
+from userlink.api_keys import rules
+from userlink.api_keys.errors import (
+    ApiKeyExpired,
+    ApiKeyNotAllowed,
+    ApiKeyNotFound,
+    ApiKeyRevoked,
+    InsufficientScope,
+    InvalidApiKey,
+    InvalidKeyLifetime,
+    InvalidScopes,
+    TooManyApiKeys,
+)
+from userlink.api_keys.repository import ApiKeyRepository
+from userlink.api_keys.rules import Scope
+from userlink.apps.repository import AppRepository
+from userlink.apps.service import get_app
+from userlink.audit.rules import AuditEvent
+from userlink.kit import secrets
+from userlink.kit.clock import as_utc
+from userlink.kit.ids import new_id
+from userlink.work import Work
+
+# Recording every use would turn each read into a write; a minute's precision is enough to tell
+# whether a key is still in use before revoking it.
+LAST_USED_PRECISION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: uuid.UUID
+    app_id: uuid.UUID
+    name: str
+    hint: str
+    scopes: frozenset[Scope]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> ApiKey:
+        return cls(
+            id=row["id"],
+            app_id=row["app_id"],
+            name=row["name"],
+            hint=row["hint"],
+            scopes=frozenset(Scope(s) for s in row["scopes"]),
+            created_at=as_utc(row["created_at"]),
+            expires_at=as_utc(row["expires_at"]),
+            revoked_at=as_utc(row["revoked_at"]) if row["revoked_at"] else None,
+            last_used_at=as_utc(row["last_used_at"]) if row["last_used_at"] else None,
+        )
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    key: ApiKey
+    token: str  # shown once
+
+
+@dataclass(frozen=True)
+class ApiKeyCaller:
+    """Who is calling a server-to-server route."""
+
+    key_id: uuid.UUID
+    app_id: uuid.UUID
+    scopes: frozenset[Scope]
+
+    @property
+    def actor(self) -> str:
+        return f"api_key:{self.key_id}"
+
+
+def create_key(
+    work: Work,
+    app_id: uuid.UUID,
+    *,
+    name: str,
+    scopes: list[str],
+    lifetime_days: int | None = None,
+) -> CreatedApiKey:
+    parsed_scopes = rules.parse_scopes(scopes)
+    if parsed_scopes is None:
+        raise InvalidScopes()
+    days = lifetime_days or work.settings.api_key_default_lifetime_days
+    if not 1 <= days <= 365:
+        raise InvalidKeyLifetime()
+    get_app(work, app_id)
+    # Serialise key creation per app so two creations cannot both pass the active-key limit.
+    AppRepository(work.connection).get_for_update(app_id)
+    repository = ApiKeyRepository(work.connection)
+    now = work.clock.now()
+    if repository.count_active(app_id, now) >= work.settings.max_active_api_keys_per_app:
+        raise TooManyApiKeys()
+    token = secrets.generate(secrets.SecretKind.API_KEY)
+    key_id = new_id()
+    repository.insert(
+        id=key_id,
+        app_id=app_id,
+        name=name.strip() or "unnamed",
+        token_hash=work.hasher.hash(token),
+        hint=rules.hint(token),
+        scopes=sorted(s.value for s in parsed_scopes),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    work.audit.record(
+        AuditEvent.API_KEY_CREATED,
+        app_id=app_id,
+        actor="operator",
+        key_id=str(key_id),
+        scopes=sorted(s.value for s in parsed_scopes),
+    )
+    row = repository.get(app_id, key_id)
+    assert row is not None
+    return CreatedApiKey(key=ApiKey.from_row(row), token=token)
+
+
+def list_keys(work: Work, app_id: uuid.UUID) -> list[ApiKey]:
+    get_app(work, app_id)
+    return [ApiKey.from_row(row) for row in ApiKeyRepository(work.connection).list_for_app(app_id)]
+
+
+def revoke_key(work: Work, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    repository = ApiKeyRepository(work.connection)
+    row = repository.get(app_id, key_id)
+    if row is None:
+        raise ApiKeyNotFound()
+    if row["revoked_at"] is None:
+        repository.mark_revoked(key_id, work.clock.now())
+        work.audit.record(
+            AuditEvent.API_KEY_REVOKED, app_id=app_id, actor="operator", key_id=str(key_id)
+        )
+    updated = repository.get(app_id, key_id)
+    assert updated is not None
+    return ApiKey.from_row(updated)
+
+
+def authenticate(work: Work, token: str, required: Scope) -> ApiKeyCaller:
+    """Hot path of every server-to-server call: checksum, one indexed lookup, no password hash."""
+    if secrets.parse_kind(token) is not secrets.SecretKind.API_KEY:
+        raise InvalidApiKey()
+    repository = ApiKeyRepository(work.connection)
+    row = repository.find_by_hash(work.hasher.hash(token))
+    if row is None:
+        raise InvalidApiKey()
+    now = work.clock.now()
+    if row["revoked_at"] is not None:
+        raise ApiKeyRevoked()
+    if as_utc(row["expires_at"]) <= now:
+        raise ApiKeyExpired()
+    scopes = frozenset(Scope(s) for s in row["scopes"])
+    if required not in scopes:
+        raise InsufficientScope(f"This API key lacks the {required.value} scope.")
+    last_used = row["last_used_at"]
+    if last_used is None or now - as_utc(last_used) >= LAST_USED_PRECISION:
+        repository.touch(row["id"], now)
+    return ApiKeyCaller(key_id=row["id"], app_id=row["app_id"], scopes=scopes)
+
+
+def refuse_on_sdk_route(work: Work, token: str, route: str) -> None:
+    """An API key reached a device route: it has leaked into an app. Record it, then refuse."""
+    key = ApiKeyRepository(work.connection).find_by_hash(work.hasher.hash(token))
+    work.audit.record(
+        AuditEvent.API_KEY_ON_SDK_ROUTE,
+        app_id=key["app_id"] if key else None,
+        actor=f"api_key:{key['id']}" if key else "unknown_api_key",
+        route=route,
+    )
+    raise ApiKeyNotAllowed()

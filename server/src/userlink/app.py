@@ -1,0 +1,61 @@
+"""`create_app(settings)`: builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from userlink.auth_codes import endpoints as auth_codes
+from userlink.config import Settings
+from userlink.dependencies import refuse_api_key_header
+from userlink.installs import endpoints as installs
+from userlink.kit.clock import Clock, SystemClock
+from userlink.platform import Platform, build_platform
+from userlink.web import BodyLimitMiddleware, RequestRefMiddleware, install_error_handlers
+
+DESCRIPTION = """
+userlink links the users of your app to platform users.
+
+* **Server-to-server** routes take `Authorization: Bearer <API key>` and keep the wire contract of
+  Sentiance-style platforms (`POST /users/auth-code`, `POST /v2/users/{install_id}/link`, ...).
+* **SDK** routes under `/sdk/v1/` are called by the device SDK only.
+
+Every error answers `{"message", "errorCode", "ref"}`.
+"""
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    platform = build_platform(settings, clock or SystemClock())
+    return create_app_for(platform)
+
+
+def create_app_for(platform: Platform) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.database.dispose()
+
+    app = FastAPI(
+        title="userlink",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    install_error_handlers(app)
+
+    app.include_router(auth_codes.router)
+    sdk_guard = [Depends(refuse_api_key_header)]
+    app.include_router(auth_codes.sdk_router, dependencies=sdk_guard)
+    app.include_router(installs.router, dependencies=sdk_guard)
+
+    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Outermost first: every response, including a refused body, carries a ref.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=platform.settings.max_request_body_bytes)
+    app.add_middleware(RequestRefMiddleware)
+    return app

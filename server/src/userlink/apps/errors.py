@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from userlink.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+
+
+class AppNotFound(NotFound):
+    error_code = "APP_NOT_FOUND"
+    default_message = "No app with this id."
+
+
+class InvalidAppCredentials(Unauthorized):
+    error_code = "INVALID_APP_CREDENTIALS"
+    default_message = "The app id or app secret is not valid."
+
+
+class AppDisabled(Forbidden):
+    error_code = "APP_DISABLED"
+    default_message = "This app is disabled on the platform (remote disabled)."
+
+
+class InvalidCodeLifetime(ValidationFailed):
+    error_code = "INVALID_CODE_LIFETIME"
+    default_message = "The code lifetime must be between 10 and 600 seconds."

@@ -1,0 +1,128 @@
+"""Apps: the customer's app on the platform, its secret (legacy SDK init) and its settings."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import RowMapping
+
+from userlink.apps import rules
+from userlink.apps.errors import (
+    AppDisabled,
+    AppNotFound,
+    InvalidAppCredentials,
+    InvalidCodeLifetime,
+)
+from userlink.apps.repository import AppRepository
+from userlink.audit.rules import AuditEvent
+from userlink.kit import secrets
+from userlink.kit.clock import as_utc
+from userlink.kit.ids import new_id
+from userlink.work import Work
+
+
+@dataclass(frozen=True)
+class App:
+    id: uuid.UUID
+    name: str
+    code_lifetime_seconds: int
+    linking_enabled: bool
+    is_remote_enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> App:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            code_lifetime_seconds=row["code_lifetime_seconds"],
+            linking_enabled=row["linking_enabled"],
+            is_remote_enabled=row["is_remote_enabled"],
+            created_at=as_utc(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class CreatedApp:
+    app: App
+    secret: str  # shown once
+
+
+def create_app(
+    work: Work,
+    *,
+    name: str,
+    code_lifetime_seconds: int = rules.DEFAULT_CODE_LIFETIME_SECONDS,
+    linking_enabled: bool = True,
+    actor: str = "operator",
+) -> CreatedApp:
+    if not rules.is_valid_code_lifetime(code_lifetime_seconds):
+        raise InvalidCodeLifetime()
+    app_id = new_id()
+    secret = secrets.generate(secrets.SecretKind.APP_SECRET)
+    AppRepository(work.connection).insert(
+        id=app_id,
+        name=name,
+        secret_hash=work.hasher.hash(secret),
+        code_lifetime_seconds=code_lifetime_seconds,
+        linking_enabled=linking_enabled,
+        is_remote_enabled=True,
+        created_at=work.clock.now(),
+    )
+    work.audit.record(AuditEvent.APP_CREATED, app_id=app_id, actor=actor)
+    return CreatedApp(app=get_app(work, app_id), secret=secret)
+
+
+def get_app(work: Work, app_id: uuid.UUID) -> App:
+    row = AppRepository(work.connection).get(app_id)
+    if row is None:
+        raise AppNotFound()
+    return App.from_row(row)
+
+
+def list_apps(work: Work) -> list[App]:
+    return [App.from_row(row) for row in AppRepository(work.connection).list_all()]
+
+
+def update_settings(
+    work: Work,
+    app_id: uuid.UUID,
+    *,
+    code_lifetime_seconds: int | None = None,
+    linking_enabled: bool | None = None,
+    is_remote_enabled: bool | None = None,
+) -> App:
+    get_app(work, app_id)
+    values: dict[str, object] = {}
+    if code_lifetime_seconds is not None:
+        if not rules.is_valid_code_lifetime(code_lifetime_seconds):
+            raise InvalidCodeLifetime()
+        values["code_lifetime_seconds"] = code_lifetime_seconds
+    if linking_enabled is not None:
+        values["linking_enabled"] = linking_enabled
+    if is_remote_enabled is not None:
+        values["is_remote_enabled"] = is_remote_enabled
+    if values:
+        AppRepository(work.connection).update(app_id, **values)
+    return get_app(work, app_id)
+
+
+def authenticate_app(work: Work, app_id: uuid.UUID | None, secret: str) -> App:
+    """Legacy SDK init: app id + app secret. Same answer for unknown app and wrong secret."""
+    row = AppRepository(work.connection).get(app_id) if app_id is not None else None
+    # Hash even when the app is unknown so both failures take the same time.
+    presented = work.hasher.hash(secret)
+    expected = row["secret_hash"] if row is not None else "0" * 64
+    if row is None or not hmac.compare_digest(presented, expected):
+        raise InvalidAppCredentials()
+    app = App.from_row(row)
+    ensure_enabled(app)
+    return app
+
+
+def ensure_enabled(app: App) -> None:
+    if not app.is_remote_enabled:
+        raise AppDisabled()

@@ -1,0 +1,12 @@
+"""Entry point for ASGI servers: `uvicorn --factory userlink.asgi:create_app_from_environment`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from userlink.app import create_app
+from userlink.config import Settings
+
+
+def create_app_from_environment() -> FastAPI:
+    return create_app(Settings())

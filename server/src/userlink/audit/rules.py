@@ -1,0 +1,26 @@
+"""The identity events the audit log records (DESIGN §4)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditEvent(StrEnum):
+    APP_CREATED = "app.created"
+    APP_SECRET_ROTATED = "app.secret_rotated"  # noqa: S105 - an event name
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
+    API_KEY_ON_SDK_ROUTE = "api_key.presented_on_sdk_route"
+    CODE_ISSUED = "auth_code.issued"
+    CODE_REDEEMED = "auth_code.redeemed"
+    CODE_REDEMPTION_RETRIED = "auth_code.redemption_retried"
+    CODE_REPLAY_REFUSED = "auth_code.replay_refused"
+    USER_CREATED = "user.created"
+    USER_RESTORED = "user.restored"
+    USER_LINKED = "user.linked"
+    USER_DELETED = "user.deleted"
+    INSTALL_CREATED = "install.created"
+    INSTALL_ACTIVATED = "install.activated"
+    INSTALL_DEACTIVATED = "install.deactivated"
+    INSTALL_RESET = "install.reset"
+    INSTALL_JOINED_USER = "install.joined_user"

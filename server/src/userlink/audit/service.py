@@ -1,0 +1,48 @@
+"""Append-only audit log. Services call `record`; rows go out with the unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from userlink.audit.repository import AuditRepository
+from userlink.audit.rules import AuditEvent
+from userlink.kit.clock import Clock
+
+
+class AuditLog:
+    def __init__(self, connection: Connection, clock: Clock, request_ref: str | None) -> None:
+        self._repository = AuditRepository(connection)
+        self._clock = clock
+        self._request_ref = request_ref
+
+    def record(
+        self,
+        event: AuditEvent,
+        *,
+        app_id: uuid.UUID | None,
+        actor: str | None = None,
+        user_id: uuid.UUID | None = None,
+        install_id: uuid.UUID | None = None,
+        **details: Any,
+    ) -> None:
+        self._repository.append(
+            [
+                {
+                    "occurred_at": self._clock.now(),
+                    "event": event.value,
+                    "app_id": app_id,
+                    "actor": actor,
+                    "user_id": user_id,
+                    "install_id": install_id,
+                    "request_ref": self._request_ref,
+                    "details": details,
+                }
+            ]
+        )
+
+    def recent(self, **filters: Any) -> Sequence[RowMapping]:
+        return self._repository.list_recent(**filters)

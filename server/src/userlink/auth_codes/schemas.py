@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from userlink.installs.schemas import (
+    AppInfoIn,
+    ConfigurationOut,
+    CredentialsOut,
+    DeviceIn,
+    InstallationNonce,
+    Strict,
+    UtcDatetime,
+)
+
+
+class AuthCodeRequest(BaseModel):
+    # Strict: a number or a list is not an id. Length and content are checked by the service so
+    # that the refusal carries its own errorCode (INVALID_EXTERNAL_ID).
+    model_config = ConfigDict(strict=True)
+
+    external_id: str = Field(description="The unique id of the user in your system.")
+
+
+class AuthCodeResponse(BaseModel):
+    authentication_code: str
+    expires_at: UtcDatetime = Field(description="ISO-8601 UTC, e.g. 2021-02-03T14:32:03.076Z")
+
+
+class RedeemRequest(Strict):
+    authentication_code: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    installation_nonce: InstallationNonce
+    app_id: str | None = None
+    device: DeviceIn
+    app: AppInfoIn = Field(default_factory=AppInfoIn)
+
+
+class RedeemResponse(BaseModel):
+    user_id: str
+    install_id: str
+    restored: bool
+    is_linked: bool
+    credentials: CredentialsOut
+    configuration: ConfigurationOut

@@ -1,0 +1,218 @@
+"""Operator CLI: `userlink serve|migrate|secret`, `userlink apps …`, `userlink keys …`."""
+
+from __future__ import annotations
+
+import secrets as stdlib_secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from userlink import migrate as migrations
+from userlink.api_keys import service as api_keys
+from userlink.apps import service as apps
+from userlink.config import Environment, Settings
+from userlink.errors import UserlinkError
+from userlink.kit.clock import SystemClock, iso_utc
+from userlink.platform import build_platform
+from userlink.work import Work
+
+cli = typer.Typer(help="userlink platform operator commands.", no_args_is_help=True)
+apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys of an app (shown once at creation).", no_args_is_help=True)
+cli.add_typer(apps_cli, name="apps")
+cli.add_typer(keys_cli, name="keys")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        typer.secho(f"Invalid settings: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Work]:
+    """The CLI's commit boundary: one transaction per command; a domain error is printed."""
+    settings = load_settings()
+    platform = build_platform(settings, SystemClock())
+    try:
+        with platform.database.transaction() as connection:
+            yield platform.work(connection)
+    except UserlinkError as error:
+        typer.secho(f"{error.error_code}: {error.message}", fg="red", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        platform.database.dispose()
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"{value!r} is not an id") from error
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (idempotent)."""
+    settings = load_settings()
+    migrations.upgrade(settings.database_url)
+    typer.echo("database is at the latest migration")
+
+
+@cli.command("secret")
+def secret_command() -> None:
+    """Print a strong value for USERLINK_SECRET_KEY."""
+    typer.echo(stdlib_secrets.token_urlsafe(48))
+
+
+@cli.command("serve")
+def serve_command(
+    bootstrap_dev_app: Annotated[
+        bool, typer.Option(help="Development only: on first start, create an app and API keys.")
+    ] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the platform over HTTP."""
+    import uvicorn
+
+    settings = load_settings()
+    if bootstrap_dev_app:
+        _bootstrap_development_app(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    typer.secho(f"userlink is serving on {base}  (API docs: {base}/docs)", fg="green")
+    uvicorn.run(
+        "userlink.asgi:create_app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def _bootstrap_development_app(settings: Settings) -> None:
+    if settings.environment is not Environment.DEVELOPMENT:
+        typer.secho("--bootstrap-dev-app only runs with USERLINK_ENVIRONMENT=development", err=True)
+        raise typer.Exit(2)
+    with unit_of_work() as work:
+        if apps.list_apps(work):
+            typer.echo(
+                "Development app exists already; its keys were shown on first start. "
+                "New key: .venv/bin/userlink keys create <app id> --scope user.link"
+            )
+            return
+        created = apps.create_app(work, name="Development app")
+        link_key = api_keys.create_key(
+            work, created.app.id, name="development user.link", scopes=["user.link"]
+        )
+        read_key = api_keys.create_key(
+            work,
+            created.app.id,
+            name="development user.read+user.delete",
+            scopes=["user.read", "user.delete"],
+        )
+    typer.secho("\nFirst start: a development app was created. Shown once, keep them:", bold=True)
+    typer.echo(f"  app id       {created.app.id}")
+    typer.echo(f"  app secret   {created.secret}")
+    typer.echo(f"  API key (user.link)              {link_key.token}")
+    typer.echo(f"  API key (user.read, user.delete) {read_key.token}\n")
+
+
+@apps_cli.command("create")
+def apps_create(
+    name: Annotated[str, typer.Argument(help="A name for people.")],
+    code_lifetime: Annotated[int, typer.Option(help="Auth code lifetime, 10-600 s.")] = 600,
+    linking: Annotated[bool, typer.Option(help="Allow legacy install-id linking.")] = True,
+) -> None:
+    """Create an app; prints its id and its secret (once)."""
+    with unit_of_work() as work:
+        created = apps.create_app(
+            work, name=name, code_lifetime_seconds=code_lifetime, linking_enabled=linking
+        )
+    typer.echo(f"app id      {created.app.id}")
+    typer.echo(f"app secret  {created.secret}   (shown once)")
+
+
+@apps_cli.command("list")
+def apps_list() -> None:
+    """List apps."""
+    with unit_of_work() as work:
+        rows = apps.list_apps(work)
+    for app in rows:
+        typer.echo(
+            f"{app.id}  {app.name!r}  code_lifetime={app.code_lifetime_seconds}s "
+            f"linking={'on' if app.linking_enabled else 'off'} "
+            f"remote={'enabled' if app.is_remote_enabled else 'disabled'}"
+        )
+
+
+@apps_cli.command("set")
+def apps_set(
+    app_id: str,
+    code_lifetime: Annotated[int | None, typer.Option(help="10-600 s.")] = None,
+    linking: Annotated[bool | None, typer.Option(help="Legacy linking on or off.")] = None,
+    remote: Annotated[bool | None, typer.Option(help="Remote enable or disable the app.")] = None,
+) -> None:
+    """Change an app's settings."""
+    with unit_of_work() as work:
+        app = apps.update_settings(
+            work,
+            parse_uuid(app_id),
+            code_lifetime_seconds=code_lifetime,
+            linking_enabled=linking,
+            is_remote_enabled=remote,
+        )
+    typer.echo(
+        f"{app.id}: code_lifetime={app.code_lifetime_seconds}s linking={app.linking_enabled} "
+        f"remote={app.is_remote_enabled}"
+    )
+
+
+@keys_cli.command("create")
+def keys_create(
+    app_id: str,
+    scope: Annotated[list[str], typer.Option(help="user.link, user.read or user.delete.")],
+    name: Annotated[str, typer.Option(help="A name for people.")] = "api key",
+    days: Annotated[int, typer.Option(help="Lifetime in days, at most 365.")] = 365,
+) -> None:
+    """Create an API key; prints it once."""
+    with unit_of_work() as work:
+        created = api_keys.create_key(
+            work, parse_uuid(app_id), name=name, scopes=scope, lifetime_days=days
+        )
+    typer.echo(f"key id   {created.key.id}")
+    typer.echo(f"scopes   {' '.join(sorted(created.key.scopes))}")
+    typer.echo(f"expires  {iso_utc(created.key.expires_at)}")
+    typer.echo(f"API key  {created.token}   (shown once; only a hash is stored)")
+
+
+@keys_cli.command("list")
+def keys_list(app_id: str) -> None:
+    """List an app's keys, revoked and expired ones included (the full history)."""
+    with unit_of_work() as work:
+        keys = api_keys.list_keys(work, parse_uuid(app_id))
+        now = work.clock.now()
+    for key in keys:
+        last_used = iso_utc(key.last_used_at) if key.last_used_at else "never"
+        typer.echo(
+            f"{key.id}  {key.hint}  {key.state(now):8}  {' '.join(sorted(key.scopes)):30} "
+            f"expires {iso_utc(key.expires_at)}  last used {last_used}  {key.name!r}"
+        )
+
+
+@keys_cli.command("revoke")
+def keys_revoke(app_id: str, key_id: str) -> None:
+    """Revoke a key at once."""
+    with unit_of_work() as work:
+        key = api_keys.revoke_key(work, parse_uuid(app_id), parse_uuid(key_id))
+    typer.echo(f"{key.id} revoked at {iso_utc(key.revoked_at) if key.revoked_at else '?'}")
+
+
+def main() -> None:
+    cli()

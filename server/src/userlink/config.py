@@ -1,0 +1,61 @@
+"""Settings: one validated object, read from `USERLINK_*` environment variables when asked."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="USERLINK_", extra="ignore")
+
+    environment: Environment = Environment.PRODUCTION
+    database_url: str = "sqlite:///./var/userlink.db"
+    # Key for every keyed hash (API keys, codes, tokens, app secrets). Changing it invalidates them.
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+
+    default_code_lifetime_seconds: int = Field(default=600, ge=10, le=600)
+    redemption_retry_window_seconds: int = Field(default=60, ge=0, le=600)
+    access_token_lifetime_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    refresh_token_lifetime_seconds: int = Field(default=90 * 24 * 3600, ge=3600)
+    api_key_default_lifetime_days: int = Field(default=365, ge=1, le=365)
+    max_active_api_keys_per_app: int = Field(default=10, ge=1)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Rate limits (the `limits` library's notation). Storage is shared across processes via Redis.
+    rate_limit_enabled: bool = True
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_redemption: str = "30/minute"
+    rate_limit_credentials: str = "600/minute"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    "USERLINK_SECRET_KEY must be at least "
+                    f"{MIN_SECRET_LENGTH} characters and not the development default "
+                    "outside development (generate one with `userlink secret`)"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,69 @@
+"""One active installation per user (DESIGN §2.3), as pure functions.
+
+The active install is a function of the user's live installs only: phones beat tablets, and within
+a class the most recently installed wins. Ties on the creation time fall to the larger id, so the
+answer never depends on the order the installs are listed in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+TABLET_MIN_DIAGONAL_INCHES = 7.0
+
+
+class Platform(StrEnum):
+    ANDROID = "android"
+    IOS = "ios"
+    OTHER = "other"
+
+
+class DeviceClass(StrEnum):
+    PHONE = "phone"
+    TABLET = "tablet"
+
+
+class InactiveReason(StrEnum):
+    PHONE_PREFERRED_OVER_TABLET = "PHONE_PREFERRED_OVER_TABLET"
+    NEWER_INSTALL_ACTIVE = "NEWER_INSTALL_ACTIVE"
+    INSTALL_RESET = "INSTALL_RESET"
+
+
+def classify(
+    platform: Platform, screen_diagonal_inches: float | None, ios_idiom: str | None
+) -> DeviceClass:
+    """iOS by idiom (pad is a tablet); everything else by diagonal (7 inches and up is a tablet).
+    Unknown size counts as a phone, the common case."""
+    if platform is Platform.IOS:
+        return DeviceClass.TABLET if ios_idiom == "pad" else DeviceClass.PHONE
+    if screen_diagonal_inches is not None and screen_diagonal_inches >= TABLET_MIN_DIAGONAL_INCHES:
+        return DeviceClass.TABLET
+    return DeviceClass.PHONE
+
+
+@dataclass(frozen=True)
+class InstallFacts:
+    id: uuid.UUID
+    device_class: DeviceClass
+    created_at: datetime
+
+
+def _rank(install: InstallFacts) -> tuple[bool, datetime, str]:
+    return (install.device_class is DeviceClass.PHONE, install.created_at, str(install.id))
+
+
+def choose_active(live_installs: Iterable[InstallFacts]) -> uuid.UUID | None:
+    best = max(live_installs, key=_rank, default=None)
+    return best.id if best is not None else None
+
+
+def inactive_reason(install: InstallFacts, active: InstallFacts) -> InactiveReason | None:
+    if install.id == active.id:
+        return None
+    if install.device_class is DeviceClass.TABLET and active.device_class is DeviceClass.PHONE:
+        return InactiveReason.PHONE_PREFERRED_OVER_TABLET
+    return InactiveReason.NEWER_INSTALL_ACTIVE

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from userlink.installs.rules import Platform
+from userlink.kit.clock import iso_utc
+
+UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+ShortText = Annotated[str, StringConstraints(max_length=128)]
+InstallationNonce = Annotated[
+    str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class DeviceIn(Strict):
+    platform: Platform
+    os_version: ShortText | None = None
+    model: ShortText | None = None
+    screen_diagonal_inches: Annotated[float, Field(gt=0, lt=100)] | None = Field(
+        default=None, description="Android (and others): under 7 inches is a phone."
+    )
+    ios_idiom: Annotated[str, StringConstraints(pattern=r"^(phone|pad)$")] | None = Field(
+        default=None, description="iOS: `phone` or `pad`."
+    )
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class AppInfoIn(Strict):
+    app_version: ShortText | None = None
+    sdk_version: ShortText | None = None
+
+
+class CredentialsOut(BaseModel):
+    access_token: str
+    access_token_expires_at: UtcDatetime
+    refresh_token: str
+    refresh_token_expires_at: UtcDatetime
+
+
+class UploadSettings(BaseModel):
+    max_batch_size: int
+    max_payload_bytes: int
+    min_interval_seconds: int
+
+
+class ConfigurationOut(BaseModel):
+    is_remote_enabled: bool
+    upload: UploadSettings
+    features: dict[str, bool]
+
+
+class RefreshIn(Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshOut(BaseModel):
+    credentials: CredentialsOut
+
+
+class StatusOut(BaseModel):
+    user_id: str
+    install_id: str
+    is_linked: bool
+    is_remote_enabled: bool
+    inactive_reason: str | None
+    configuration: ConfigurationOut

@@ -1,0 +1,162 @@
+"""Tables, dialect-neutral, with a naming convention so constraints have the same names everywhere.
+
+The hot paths use SQLAlchemy Core statements against these tables (no ORM unit of work): see
+docs/decisions.md, "Core on the hot paths".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TZ = DateTime(timezone=True)
+ID = Uuid(as_uuid=True)
+EXTERNAL_ID = String(256)
+HASH = String(64)
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", HASH, nullable=False),
+    Column("code_lifetime_seconds", Integer, nullable=False),
+    Column("linking_enabled", Boolean, nullable=False, default=True),
+    Column("is_remote_enabled", Boolean, nullable=False, default=True),
+    Column("created_at", TZ, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", HASH, nullable=False, unique=True),
+    # What people see in listings: the prefix and the last characters, never the secret part.
+    Column("hint", String(24), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("revoked_at", TZ, nullable=True),
+    Column("last_used_at", TZ, nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    # NULL while a legacy user is not linked yet; NULLs never collide in the unique constraint.
+    Column("external_id", EXTERNAL_ID, nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("linked_at", TZ, nullable=True),
+    UniqueConstraint("app_id", "external_id"),
+)
+
+installs = Table(
+    "installs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("installation_nonce_hash", HASH, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("os_version", String(64), nullable=True),
+    Column("model", String(128), nullable=True),
+    Column("screen_diagonal_inches", Float, nullable=True),
+    Column("ios_idiom", String(16), nullable=True),
+    Column("device_class", String(8), nullable=False),
+    Column("app_version", String(64), nullable=True),
+    Column("sdk_version", String(64), nullable=True),
+    Column("created_at", TZ, nullable=False),
+    # live | reset | disabled
+    Column("status", String(16), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("inactive_reason", String(32), nullable=True),
+    Column("ended_at", TZ, nullable=True),
+    # The database, not process memory, guarantees one active install per user.
+    Index(
+        "uq_installs_one_active_per_user",
+        "user_id",
+        unique=True,
+        sqlite_where=text("is_active"),
+        postgresql_where=text("is_active"),
+    ),
+)
+
+auth_codes = Table(
+    "auth_codes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", HASH, nullable=False, unique=True),
+    Column("external_id", EXTERNAL_ID, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("redeemed_at", TZ, nullable=True),
+    Column("redemption_nonce_hash", HASH, nullable=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("install_id", ID, ForeignKey("installs.id", ondelete="CASCADE"), nullable=True),
+    # What the first redemption answered, so that a retry answers the same.
+    Column("restored", Boolean, nullable=True),
+    Index("ix_auth_codes_app_id_external_id", "app_id", "external_id"),
+)
+
+sdk_tokens = Table(
+    "sdk_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "install_id", ID, ForeignKey("installs.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    # access | refresh
+    Column("kind", String(8), nullable=False),
+    Column("token_hash", HASH, nullable=False, unique=True),
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("revoked_at", TZ, nullable=True),
+)
+
+# Append-only. Holds ids, never external ids or secrets, so erasure of a user leaves no
+# personal data behind here (docs/security.md).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("occurred_at", TZ, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("app_id", ID, nullable=True, index=True),
+    Column("actor", String(80), nullable=True),
+    Column("user_id", ID, nullable=True),
+    Column("install_id", ID, nullable=True),
+    Column("request_ref", String(64), nullable=True),
+    Column("details", JSON, nullable=False),
+)

@@ -1,0 +1,190 @@
+"""HTTP plumbing shared by every router: the error envelope, request refs, body limits."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from userlink import errors
+
+logger = logging.getLogger("userlink")
+
+REF_HEADER = "X-Request-Ref"
+
+
+class ErrorBody(BaseModel):
+    message: str = Field(examples=["Install was not found by the install ID provided."])
+    errorCode: str = Field(examples=["INSTALL_NOT_FOUND"])
+    ref: str = Field(description="Request reference; quote it when asking for support.")
+    details: Any | None = None
+
+
+def error_responses(*error_types: type[errors.UserlinkError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: each status with the errorCodes it can carry."""
+    by_status: dict[int, list[type[errors.UserlinkError]]] = {}
+    all_types: tuple[type[errors.UserlinkError], ...] = (*error_types, errors.ValidationFailed)
+    for error_type in all_types:
+        by_status.setdefault(error_type.status_code, []).append(error_type)
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": "; ".join(
+                f"`{e.error_code}`: {e.default_message}" for e in dict.fromkeys(types)
+            ),
+        }
+        for status, types in sorted(by_status.items())
+    }
+
+
+def request_ref(request: Request) -> str:
+    return str(getattr(request.state, "ref", "")) or str(uuid.uuid4())
+
+
+def envelope(
+    request: Request,
+    status: int,
+    error_code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "message": message,
+        "errorCode": error_code,
+        "ref": request_ref(request),
+    }
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Never echo the input back: it may be 10 kB, binary, or a secret sent in the wrong field.
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.UserlinkError)
+    async def _domain(request: Request, exc: errors.UserlinkError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, errors.RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return envelope(request, exc.status_code, exc.error_code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        if any(d["type"] == "json_invalid" for d in details):
+            error: errors.UserlinkError = errors.InvalidJson()
+        else:
+            error = errors.ValidationFailed()
+        return envelope(request, error.status_code, error.error_code, error.message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        mapped: dict[int, type[errors.UserlinkError]] = {
+            # Starlette's own 400 is a body it could not parse (not UTF-8, say).
+            400: errors.InvalidJson,
+            404: errors.RouteNotFound,
+            405: errors.MethodNotAllowed,
+            413: errors.PayloadTooLarge,
+            415: errors.UnsupportedMediaType,
+        }
+        error_type = mapped.get(exc.status_code)
+        if error_type is not None:
+            error = error_type()
+            return envelope(request, error.status_code, error.error_code, error.message)
+        return envelope(request, exc.status_code, "HTTP_ERROR", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error (ref %s)", request_ref(request))
+        error = errors.UserlinkError()
+        return envelope(request, 500, error.error_code, error.message)
+
+
+class RequestRefMiddleware:
+    """Gives every request a ref, echoed in the `X-Request-Ref` header and every error body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ref = str(uuid.uuid4())
+        scope.setdefault("state", {})["ref"] = ref
+
+        async def send_with_ref(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (REF_HEADER.lower().encode(), ref.encode())
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_ref)
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit before anything reads them, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise StarletteHTTPException(413)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        ref = scope.get("state", {}).get("ref", str(uuid.uuid4()))
+        error = errors.PayloadTooLarge()
+        response = JSONResponse(
+            {"message": error.message, "errorCode": error.error_code, "ref": ref},
+            status_code=error.status_code,
+        )
+
+        async def no_body() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        await response(scope, no_body, send)
+
+
+def require_json(request: Request) -> None:
+    """Route dependency for JSON bodies: anything else is 415, not a confusing 422."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise errors.UnsupportedMediaType()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,1 @@
+"""Test support shared by server/tests, tests/e2e and bench: live servers, backends, factories."""

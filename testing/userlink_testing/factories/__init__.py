@@ -1,0 +1,1 @@
+"""Keyword-only factories with defaults, one module per domain."""

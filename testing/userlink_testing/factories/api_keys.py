@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import uuid
+
+from userlink.api_keys import service as api_keys
+from userlink.platform import Platform
+
+
+def make_key(
+    platform: Platform,
+    app_id: uuid.UUID,
+    *,
+    scopes: tuple[str, ...] = ("user.link",),
+    name: str = "test key",
+    lifetime_days: int | None = None,
+) -> str:
+    with platform.database.transaction() as connection:
+        created = api_keys.create_key(
+            platform.work(connection),
+            app_id,
+            name=name,
+            scopes=list(scopes),
+            lifetime_days=lifetime_days,
+        )
+    return created.token
+
+
+def revoke_key_by_token(platform: Platform, app_id: uuid.UUID, token: str) -> None:
+    with platform.database.transaction() as connection:
+        work = platform.work(connection)
+        key = next(
+            k for k in api_keys.list_keys(work, app_id) if k.hint == api_keys.rules.hint(token)
+        )
+        api_keys.revoke_key(work, app_id, key.id)

@@ -1,0 +1,66 @@
+"""A real platform server on a real socket, in a thread of the test process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+from userlink.app import create_app_for
+from userlink.config import Environment, Settings
+from userlink.platform import Platform, build_platform
+
+from userlink_testing.clock import ShiftableClock
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": Environment.TEST,
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        "rate_limit_enabled": False,
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@dataclass
+class LiveServer:
+    platform: Platform
+    clock: ShiftableClock
+    url: str
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.platform.database.dispose()
+
+
+def serve_app(app: FastAPI, platform: Platform, clock: ShiftableClock) -> LiveServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    return LiveServer(platform, clock, f"http://127.0.0.1:{port}", server, thread)
+
+
+def start_live_server(settings: Settings) -> LiveServer:
+    clock = ShiftableClock()
+    platform = build_platform(settings, clock)
+    return serve_app(create_app_for(platform), platform, clock)
