@@ -12,7 +12,10 @@ from userlink.config import Settings
 from userlink.dependencies import refuse_api_key_header
 from userlink.installs import endpoints as installs
 from userlink.kit.clock import Clock, SystemClock
+from userlink.links import endpoints as links
+from userlink.payloads import endpoints as payloads
 from userlink.platform import Platform, build_platform
+from userlink.users import endpoints as users
 from userlink.web import BodyLimitMiddleware, RequestRefMiddleware, install_error_handlers
 
 DESCRIPTION = """
@@ -47,9 +50,16 @@ def create_app_for(platform: Platform) -> FastAPI:
     install_error_handlers(app)
 
     app.include_router(auth_codes.router)
+    app.include_router(users.router)
+    app.include_router(payloads.router)
     sdk_guard = [Depends(refuse_api_key_header)]
-    app.include_router(auth_codes.sdk_router, dependencies=sdk_guard)
-    app.include_router(installs.router, dependencies=sdk_guard)
+    for sdk_router in (
+        auth_codes.sdk_router,
+        installs.router,
+        links.sdk_router,
+        payloads.sdk_router,
+    ):
+        app.include_router(sdk_router, dependencies=sdk_guard)
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:

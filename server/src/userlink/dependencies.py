@@ -17,12 +17,14 @@ from fastapi.security import (
 
 from userlink import errors
 from userlink.api_keys import service as api_keys
+from userlink.api_keys.errors import InvalidApiKey
 from userlink.api_keys.rules import Scope
 from userlink.api_keys.service import ApiKeyCaller
 from userlink.apps import service as apps
 from userlink.apps.errors import InvalidAppCredentials
 from userlink.apps.service import App
 from userlink.installs import service as installs
+from userlink.installs.errors import AccessTokenInvalid
 from userlink.installs.service import SdkCaller
 from userlink.kit import secrets
 from userlink.kit.ids import parse_id
@@ -57,8 +59,15 @@ def rate_limit(request: Request, rule: str, bucket: str, identity: str) -> None:
         raise errors.RateLimited(retry_after=retry_after)
 
 
-def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+def _bearer_token(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    malformed: type[errors.Unauthorized],
+) -> str:
     if credentials is None or not credentials.credentials:
+        if request.headers.get("authorization", "").strip():
+            # A header was sent, in another form (no `Bearer `, another scheme): say so.
+            raise malformed("The Authorization header must read `Bearer <token>`.")
         raise errors.MissingCredentials()
     return credentials.credentials.strip()
 
@@ -69,7 +78,7 @@ def api_key_with(scope: Scope) -> Callable[..., ApiKeyCaller]:
         work: WorkDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiKeyCaller:
-        token = _bearer_token(credentials)
+        token = _bearer_token(request, credentials, InvalidApiKey)
         rate_limit(
             request,
             work.settings.rate_limit_credentials,
@@ -96,7 +105,7 @@ def _sdk_caller(
     work: WorkDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> SdkCaller:
-    token = _bearer_token(credentials)
+    token = _bearer_token(request, credentials, AccessTokenInvalid)
     refuse_api_keys(request, work, token)
     rate_limit(request, work.settings.rate_limit_credentials, "sdk", client_address(request))
     return installs.authenticate(work, token)
@@ -130,7 +139,7 @@ AppCaller = Annotated[App, Depends(_app_credentials)]
 
 
 def refuse_api_key_header(request: Request, work: WorkDep) -> None:
-    """Router-level guard on every SDK route, whatever credential the route itself expects."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        refuse_api_keys(request, work, value.strip())
+    """Router-level guard on every SDK route, whatever credential the route itself expects, and
+    whatever form the header takes (`Bearer <key>`, the bare key, another scheme)."""
+    for word in request.headers.get("authorization", "").split():
+        refuse_api_keys(request, work, word)

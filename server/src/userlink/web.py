@@ -109,9 +109,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unexpected error (ref %s)", request_ref(request))
+        ref = request_ref(request)
+        logger.exception("unexpected error (ref %s)", ref)
         error = errors.UserlinkError()
-        return envelope(request, 500, error.error_code, error.message)
+        # Starlette answers this one outside every middleware, RequestRefMiddleware included.
+        return envelope(request, 500, error.error_code, error.message, headers={REF_HEADER: ref})
 
 
 class RequestRefMiddleware:

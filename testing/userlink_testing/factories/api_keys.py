@@ -32,3 +32,10 @@ def revoke_key_by_token(platform: Platform, app_id: uuid.UUID, token: str) -> No
             k for k in api_keys.list_keys(work, app_id) if k.hint == api_keys.rules.hint(token)
         )
         api_keys.revoke_key(work, app_id, key.id)
+
+
+def key_by_token(platform: Platform, app_id: uuid.UUID, token: str) -> api_keys.ApiKey:
+    """The stored key a token belongs to, found the way people find it: by its hint."""
+    with platform.database.transaction() as connection:
+        keys = api_keys.list_keys(platform.work(connection), app_id)
+    return next(k for k in keys if k.hint == api_keys.rules.hint(token))

@@ -73,3 +73,47 @@ def status(api: httpx.Client, access_token: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
     return answer
+
+
+def basic(app_id: object, secret: str) -> dict[str, str]:
+    import base64
+
+    token = base64.b64encode(f"{app_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def register_install(
+    api: httpx.Client, app_id: object, secret: str, *, device: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response = api.post(
+        "/sdk/v1/installs",
+        json={"installation_nonce": new_nonce(), "device": device or phone(), "app": {}},
+        headers=basic(app_id, secret),
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def link(api: httpx.Client, key: str, install_id: str, external_id: str) -> httpx.Response:
+    return api.post(
+        f"/v2/users/{install_id}/link", json={"external_id": external_id}, headers=bearer(key)
+    )
+
+
+def confirm(api: httpx.Client, access_token: str, *, established: bool = False) -> httpx.Response:
+    return api.post(
+        "/sdk/v1/link/confirm", json={"established": established}, headers=bearer(access_token)
+    )
+
+
+def upload(api: httpx.Client, access_token: str, payloads: list[dict[str, Any]]) -> httpx.Response:
+    return api.post("/sdk/v1/payloads", json={"payloads": payloads}, headers=bearer(access_token))
+
+
+def payload(
+    client_id: str | None = None, *, at: str = "2026-11-21T10:00:00Z", **body: Any
+) -> dict[str, Any]:
+    import uuid
+
+    return {"id": client_id or str(uuid.uuid4()), "type": "trip", "timestamp": at, "body": body}

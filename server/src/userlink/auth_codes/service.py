@@ -168,3 +168,34 @@ def _redeem_unclaimable(
         same_device=row["redemption_nonce_hash"] == nonce_hash,
     )
     raise AuthCodeAlreadyUsed()
+
+
+def claim_for_link(
+    work: Work, *, code: str, app_id: uuid.UUID, install_id: uuid.UUID
+) -> tuple[uuid.UUID, str]:
+    """Claim a code to link an existing unlinked user (SDK `link_user(auth_code)`): the code's id
+    and external id. Refusals roll the claim back with the unit of work."""
+    repository = AuthCodeRepository(work.connection)
+    code_hash = work.hasher.hash(code)
+    claimed = repository.claim(code_hash, work.hasher.hash(str(install_id)), work.clock.now())
+    if claimed is None:
+        row = repository.find(code_hash)
+        if row is None:
+            raise AuthCodeInvalid()
+        if row["redeemed_at"] is None:
+            raise AuthCodeExpired()
+        work.audit.record(
+            AuditEvent.CODE_REPLAY_REFUSED, app_id=row["app_id"], install_id=install_id
+        )
+        raise AuthCodeAlreadyUsed()
+    if claimed["app_id"] != app_id:
+        raise AuthCodeAppMismatch()
+    return claimed["id"], claimed["external_id"]
+
+
+def record_link(
+    work: Work, code_id: uuid.UUID, *, user_id: uuid.UUID, install_id: uuid.UUID
+) -> None:
+    AuthCodeRepository(work.connection).record_outcome(
+        code_id, user_id=user_id, install_id=install_id, restored=False
+    )

@@ -14,6 +14,7 @@ from userlink.installs.errors import (
     AccessTokenExpired,
     AccessTokenInvalid,
     InstallDeregistered,
+    InstallNotFound,
     RefreshTokenExpired,
     RefreshTokenInvalid,
 )
@@ -22,11 +23,12 @@ from userlink.installs.rules import DeviceClass, InactiveReason, Platform
 from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.users import service as users
+from userlink.users.repository import UserRepository
 from userlink.work import Work
 
 LIVE = "live"
 RESET = "reset"
+DISABLED = "disabled"
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ def refresh(work: Work, refresh_token: str) -> tuple[Install, Credentials]:
 
 def reset(work: Work, caller: SdkCaller) -> None:
     """Deregister the install: credentials revoked, the active role handed on by the rule."""
-    users.lock(work, caller.user_id)
+    UserRepository(work.connection).lock(caller.user_id)
     now = work.clock.now()
     InstallRepository(work.connection).end(
         caller.install_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=now
@@ -303,3 +305,31 @@ def configuration(is_active: bool) -> SdkConfiguration:
         upload=UploadSettings(),
         features={"payload_upload": True, "legacy_linking": True},
     )
+
+
+def disable(work: Work, install_id: uuid.UUID) -> Install:
+    """Operator action: the install stops working at once and loses the active role."""
+    install = find(work, install_id)
+    if install is None:
+        raise InstallNotFound()
+    UserRepository(work.connection).lock(install.user_id)
+    InstallRepository(work.connection).end(
+        install_id, status=DISABLED, reason="INSTALL_DISABLED", now=work.clock.now()
+    )
+    revoke_credentials(work, install_id)
+    work.audit.record(
+        AuditEvent.INSTALL_DEACTIVATED,
+        app_id=install.app_id,
+        user_id=install.user_id,
+        install_id=install_id,
+        actor="operator",
+        reason="INSTALL_DISABLED",
+    )
+    apply_active_rule(work, app_id=install.app_id, user_id=install.user_id)
+    return get(work, install_id)
+
+
+def move_to_user(work: Work, install: Install, user_id: uuid.UUID) -> None:
+    """The install joins another user (legacy link to a known external id); the caller holds
+    both users' locks and applies the rule afterwards."""
+    InstallRepository(work.connection).move_to_user(install.id, user_id)

@@ -24,6 +24,10 @@ class UserRepository:
         query = select(users).where(users.c.id == user_id).with_for_update()
         return self._connection.execute(query).mappings().first()
 
+    def lock_shared(self, user_id: uuid.UUID) -> RowMapping | None:
+        query = select(users.c.id).where(users.c.id == user_id).with_for_update(read=True)
+        return self._connection.execute(query).mappings().first()
+
     def find_by_external_id(self, app_id: uuid.UUID, external_id: str) -> RowMapping | None:
         query = select(users).where(users.c.app_id == app_id, users.c.external_id == external_id)
         return self._connection.execute(query).mappings().first()
@@ -35,6 +39,7 @@ class UserRepository:
         app_id: uuid.UUID,
         external_id: str | None,
         now: datetime,
+        established: bool = True,
     ) -> bool:
         """Insert the user; False when the unique (app, external id) says another transaction
         created it first. A savepoint keeps the surrounding unit of work usable."""
@@ -47,6 +52,7 @@ class UserRepository:
                     external_id=external_id,
                     created_at=now,
                     linked_at=now if external_id is not None else None,
+                    established_at=now if established else None,
                 )
             )
         except IntegrityError:
@@ -68,6 +74,13 @@ class UserRepository:
             return False
         savepoint.commit()
         return True
+
+    def mark_established(self, user_id: uuid.UUID, now: datetime) -> None:
+        self._connection.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.established_at.is_(None))
+            .values(established_at=now)
+        )
 
     def delete(self, user_id: uuid.UUID) -> None:
         self._connection.execute(delete(users).where(users.c.id == user_id))

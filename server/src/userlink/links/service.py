@@ -1,0 +1,151 @@
+"""Legacy user linking (DESIGN §2.2): install ids registered with app credentials, linked to an
+external id server-to-server, confirmed by the SDK; and linking an unlinked user later."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from userlink.api_keys.service import ApiKeyCaller
+from userlink.apps import service as apps
+from userlink.apps.service import App
+from userlink.audit.rules import AuditEvent
+from userlink.auth_codes import rules as code_rules
+from userlink.auth_codes import service as auth_codes
+from userlink.auth_codes.errors import InvalidExternalId
+from userlink.installs import service as installs
+from userlink.installs.errors import (
+    InstallDeleted,
+    InstallDisabled,
+    InstallDoesNotBelongToApp,
+    InstallNotFound,
+)
+from userlink.installs.service import Credentials, DeviceFacts, Install, SdkCaller
+from userlink.links.errors import (
+    CannotLinkExistingPersonToOtherPerson,
+    ExternalIdAlreadyLinked,
+    InstallLinkedToOtherUser,
+    InstallNotLinked,
+    UserAlreadyLinked,
+    UserlinkingNotConfigured,
+)
+from userlink.payloads.repository import PayloadRepository
+from userlink.users import service as users
+from userlink.users.repository import UserRepository
+from userlink.users.service import User
+from userlink.work import Work
+
+
+@dataclass(frozen=True)
+class Registration:
+    user: User
+    install: Install
+    credentials: Credentials
+
+
+def register_install(
+    work: Work, app: App, *, installation_nonce: str, device: DeviceFacts
+) -> Registration:
+    """Legacy SDK init: a new install with a provisional user, before the app's linker runs."""
+    user = users.create_provisional(work, app.id)
+    install = installs.register(
+        work, app_id=app.id, user_id=user.id, installation_nonce=installation_nonce, device=device
+    )
+    return Registration(user, install, installs.issue_credentials(work, install.id))
+
+
+def link_install(
+    work: Work, caller: ApiKeyCaller, install_id: uuid.UUID | None, raw_external_id: str
+) -> uuid.UUID:
+    """`POST /v2/users/{install_id}/link`: the id of the user the install belongs to now."""
+    external_id = code_rules.normalise_external_id(raw_external_id)
+    if external_id is None:
+        raise InvalidExternalId()
+    app = apps.get_app(work, caller.app_id)
+    if not app.linking_enabled:
+        raise UserlinkingNotConfigured()
+    install = installs.find(work, install_id) if install_id is not None else None
+    if install is None:
+        raise InstallNotFound()
+    if install.app_id != app.id:
+        raise InstallDoesNotBelongToApp()
+    if install.status == installs.DISABLED:
+        raise InstallDisabled()
+    if install.status != installs.LIVE:
+        raise InstallDeleted()
+    user = users.lock(work, install.user_id)
+    if user is None:
+        raise InstallDeleted()
+    if user.external_id == external_id:
+        return user.id
+    if user.external_id is not None:
+        raise InstallLinkedToOtherUser()
+    if UserRepository(work.connection).set_external_id(user.id, external_id, work.clock.now()):
+        work.audit.record(
+            AuditEvent.USER_LINKED,
+            app_id=app.id,
+            actor=caller.actor,
+            user_id=user.id,
+            install_id=install.id,
+        )
+        return user.id
+    # The external id has a user already (perhaps created a moment ago by a concurrent link).
+    if user.established_at is not None:
+        raise CannotLinkExistingPersonToOtherPerson()
+    target, _restored = users.get_or_create_linked(work, app.id, external_id)
+    _join(work, install, provisional=user, target=target, actor=caller.actor)
+    return target.id
+
+
+def _join(work: Work, install: Install, *, provisional: User, target: User, actor: str) -> None:
+    """The install leaves its provisional user for the existing one; the provisional user goes."""
+    installs.move_to_user(work, install, target.id)
+    PayloadRepository(work.connection).move_install(install.id, target.id)
+    if not installs.installs_of(work, provisional.id):
+        UserRepository(work.connection).delete(provisional.id)
+    installs.apply_active_rule(work, app_id=target.app_id, user_id=target.id)
+    work.audit.record(
+        AuditEvent.INSTALL_JOINED_USER,
+        app_id=target.app_id,
+        actor=actor,
+        user_id=target.id,
+        install_id=install.id,
+        discarded_user_id=str(provisional.id),
+    )
+
+
+def confirm(work: Work, caller: SdkCaller, *, keep_unlinked: bool) -> tuple[User, Install]:
+    """The SDK asks after its linker reported success: is the install linked now?
+    `keep_unlinked` (NO-OP linker) establishes the user unlinked instead."""
+    user = users.lock(work, caller.user_id)
+    if user is None:
+        raise InstallNotLinked()
+    if not user.is_linked and not keep_unlinked:
+        raise InstallNotLinked()
+    UserRepository(work.connection).mark_established(user.id, work.clock.now())
+    return user, installs.get(work, caller.install_id)
+
+
+def link_with_code(work: Work, caller: SdkCaller, code: str) -> tuple[User, Install]:
+    """SDK `link_user(auth_code)`: only to an external id new to the platform."""
+    user = users.lock(work, caller.user_id)
+    if user is None or user.is_linked:
+        raise UserAlreadyLinked()
+    code_id, external_id = auth_codes.claim_for_link(
+        work, code=code, app_id=caller.app_id, install_id=caller.install_id
+    )
+    repository = UserRepository(work.connection)
+    if not repository.set_external_id(user.id, external_id, work.clock.now()):
+        raise ExternalIdAlreadyLinked()
+    repository.mark_established(user.id, work.clock.now())
+    auth_codes.record_link(work, code_id, user_id=user.id, install_id=caller.install_id)
+    work.audit.record(
+        AuditEvent.USER_LINKED,
+        app_id=caller.app_id,
+        actor=caller.actor,
+        user_id=user.id,
+        install_id=caller.install_id,
+    )
+    linked = users.lock(work, user.id)
+    assert linked is not None
+    return linked, installs.get(work, caller.install_id)

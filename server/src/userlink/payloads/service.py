@@ -1,0 +1,132 @@
+"""Payloads: stored once per client id; processed into the timeline only from the active install."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from userlink.installs import service as installs
+from userlink.installs.service import SdkCaller
+from userlink.kit.clock import as_utc
+from userlink.payloads import rules
+from userlink.payloads.errors import (
+    BatchTooLarge,
+    DuplicatePayloadId,
+    EmptyBatch,
+    InvalidCursor,
+    PayloadTooLarge,
+)
+from userlink.payloads.repository import PayloadRepository
+from userlink.users import service as users
+from userlink.work import Work
+
+
+@dataclass(frozen=True)
+class IncomingPayload:
+    client_id: str
+    type: str
+    occurred_at: datetime
+    body: Any
+
+
+@dataclass(frozen=True)
+class PayloadResult:
+    client_id: str
+    status: str  # processed | not_processed | duplicate
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    is_remote_enabled: bool
+    results: list[PayloadResult]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    client_id: str
+    install_id: uuid.UUID
+    type: str
+    occurred_at: datetime
+    body: Any
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str | None
+
+
+def validate_batch(batch: list[IncomingPayload]) -> None:
+    if not batch:
+        raise EmptyBatch()
+    if len(batch) > rules.MAX_BATCH_SIZE:
+        raise BatchTooLarge()
+    for payload in batch:
+        size = rules.body_size(payload.body)
+        if size > rules.MAX_PAYLOAD_BYTES:
+            raise PayloadTooLarge(f"Payload {payload.client_id} is {size} bytes; at most 65536.")
+    duplicate = rules.first_duplicate([p.client_id for p in batch])
+    if duplicate is not None:
+        raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
+
+
+def ingest(work: Work, caller: SdkCaller, batch: list[IncomingPayload]) -> IngestResult:
+    validate_batch(batch)
+    # Shares the user's row lock with handovers of the active role, so each payload is judged by
+    # the activity the install has when it is stored: processed or kept apart, never both.
+    users.lock_shared(work, caller.user_id)
+    install = installs.get(work, caller.install_id)
+    now = work.clock.now()
+    inserted = PayloadRepository(work.connection).insert_new(
+        [
+            {
+                "app_id": caller.app_id,
+                "user_id": install.user_id,
+                "install_id": install.id,
+                "client_id": payload.client_id,
+                "type": payload.type,
+                "occurred_at": payload.occurred_at,
+                "received_at": now,
+                "body": payload.body,
+                "processed": install.is_active,
+            }
+            for payload in batch
+        ]
+    )
+    fresh_status = "processed" if install.is_active else "not_processed"
+    return IngestResult(
+        is_remote_enabled=install.is_active,
+        results=[
+            PayloadResult(p.client_id, fresh_status if p.client_id in inserted else "duplicate")
+            for p in batch
+        ],
+    )
+
+
+def timeline(
+    work: Work, app_id: uuid.UUID, user_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> TimelinePage:
+    user = users.get_in_app(work, app_id, user_id)
+    after = None
+    if cursor:
+        after = rules.decode_cursor(cursor)
+        if after is None:
+            raise InvalidCursor()
+    rows = PayloadRepository(work.connection).timeline_page(user.id, after, limit + 1)
+    entries = [
+        TimelineEntry(
+            client_id=row["client_id"],
+            install_id=row["install_id"],
+            type=row["type"],
+            occurred_at=as_utc(row["occurred_at"]),
+            body=row["body"],
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = rules.encode_cursor(last["occurred_at"], last["id"])
+    return TimelinePage(entries=entries, next_cursor=next_cursor)
