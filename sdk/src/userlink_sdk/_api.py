@@ -1,0 +1,319 @@
+"""The `/sdk/v1/` routes (docs/sdk-protocol.md): requests out, parsed answers or errors back.
+
+Nothing here knows the public failure reasons; `_client` maps the three internal errors:
+`NetworkError` (no answer), `ApiError` (an answer with an error status) and `ProtocolError`
+(a success answer the SDK cannot read).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ssl
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ._errors import PinningError
+from ._models import DeviceInfo, SdkConfiguration, UploadConfiguration
+from ._version import __version__
+
+__all__ = [
+    "ApiError",
+    "Credentials",
+    "Identity",
+    "NetworkError",
+    "ProtocolError",
+    "SdkApi",
+    "StatusAnswer",
+    "UploadAnswer",
+    "parse_configuration",
+]
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class NetworkError(Exception):
+    """No answer: connection refused or reset, timeout, lost answer, or a TLS failure.
+
+    `retryable` is False for failures that a retry cannot fix: a certificate pin mismatch or a
+    certificate that does not verify."""
+
+    def __init__(self, details: str, *, pin_mismatch: bool = False, retryable: bool = True) -> None:
+        super().__init__(details)
+        self.details = details
+        self.pin_mismatch = pin_mismatch
+        self.retryable = retryable and not pin_mismatch
+
+
+class ApiError(Exception):
+    """The server answered with an error status and (normally) the error envelope."""
+
+    def __init__(self, status: int, error_code: str | None, message: str) -> None:
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+        super().__init__(self.details)
+
+    @property
+    def details(self) -> str:
+        return f"{self.error_code or f'HTTP {self.status}'}: {self.message}"
+
+    @property
+    def is_transient(self) -> bool:
+        return self.status in TRANSIENT_STATUSES
+
+
+class ProtocolError(Exception):
+    """A success answer that does not have the documented shape."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    access_token: str = dataclasses.field(repr=False)
+    access_token_expires_at: datetime
+    refresh_token: str = dataclasses.field(repr=False)
+    refresh_token_expires_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """The answer of users, installs, link and link/confirm."""
+
+    user_id: str
+    install_id: str
+    is_linked: bool
+    restored: bool
+    credentials: Credentials | None
+    configuration: Mapping[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusAnswer:
+    user_id: str
+    install_id: str
+    is_linked: bool
+    is_remote_enabled: bool
+    inactive_reason: str | None
+    configuration: Mapping[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadAnswer:
+    is_remote_enabled: bool
+    results: Mapping[str, str]
+    """payload id → processed | not_processed | duplicate"""
+
+
+def parse_configuration(raw: Mapping[str, Any] | None) -> SdkConfiguration:
+    """Read the configuration object leniently: a missing or odd field keeps its default."""
+    if not isinstance(raw, Mapping):
+        return SdkConfiguration()
+    defaults = UploadConfiguration()
+    upload = raw.get("upload")
+    upload = upload if isinstance(upload, Mapping) else {}
+
+    def positive(name: str, default: float) -> Any:
+        value = upload.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return value
+        return default
+
+    features = raw.get("features")
+    enabled = raw.get("is_remote_enabled")
+    return SdkConfiguration(
+        is_remote_enabled=enabled if isinstance(enabled, bool) else True,
+        upload=UploadConfiguration(
+            max_batch_size=int(positive("max_batch_size", defaults.max_batch_size)),
+            max_payload_bytes=int(positive("max_payload_bytes", defaults.max_payload_bytes)),
+            min_interval_seconds=float(
+                positive("min_interval_seconds", defaults.min_interval_seconds)
+            ),
+        ),
+        features=dict(features) if isinstance(features, Mapping) else {},
+    )
+
+
+def device_json(device: DeviceInfo) -> dict[str, Any]:
+    return dataclasses.asdict(device)
+
+
+class SdkApi:
+    def __init__(self, client: httpx.Client, *, app_version: str | None, device: DeviceInfo):
+        self._client = client
+        self._app = {"app_version": app_version, "sdk_version": __version__}
+        self._device = device_json(device)
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def redeem(self, base_url: str, *, code: str, nonce: str, app_id: str | None) -> Identity:
+        body: dict[str, Any] = {
+            "authentication_code": code,
+            "installation_nonce": nonce,
+            "device": self._device,
+            "app": self._app,
+        }
+        if app_id is not None:
+            body["app_id"] = app_id
+        return _identity(self._call("POST", base_url, "users", json=body), with_credentials=True)
+
+    def register_install(self, base_url: str, *, app_id: str, secret: str, nonce: str) -> Identity:
+        body = {"installation_nonce": nonce, "device": self._device, "app": self._app}
+        answer = self._call("POST", base_url, "installs", json=body, auth=(app_id, secret))
+        return _identity(answer, with_credentials=True)
+
+    def refresh(self, base_url: str, refresh_token: str) -> Credentials:
+        answer = self._call("POST", base_url, "token", json={"refresh_token": refresh_token})
+        return _credentials(_get(answer, "credentials", Mapping))
+
+    def status(self, base_url: str, access_token: str) -> StatusAnswer:
+        answer = self._call("GET", base_url, "status", token=access_token)
+        reason = answer.get("inactive_reason")
+        return StatusAnswer(
+            user_id=_get(answer, "user_id", str),
+            install_id=_get(answer, "install_id", str),
+            is_linked=_get(answer, "is_linked", bool),
+            is_remote_enabled=_get(answer, "is_remote_enabled", bool),
+            inactive_reason=reason if isinstance(reason, str) else None,
+            configuration=_optional_mapping(answer, "configuration"),
+        )
+
+    def reset(self, base_url: str, access_token: str) -> None:
+        self._call("POST", base_url, "reset", token=access_token)
+
+    def confirm_link(self, base_url: str, access_token: str, *, established: bool) -> Identity:
+        body = {"established": True} if established else {}
+        answer = self._call("POST", base_url, "link/confirm", json=body, token=access_token)
+        return _identity(answer, with_credentials=False)
+
+    def link(self, base_url: str, access_token: str, code: str) -> Identity:
+        body = {"authentication_code": code}
+        answer = self._call("POST", base_url, "link", json=body, token=access_token)
+        return _identity(answer, with_credentials=False)
+
+    def upload(
+        self, base_url: str, access_token: str, payloads: Sequence[Mapping[str, Any]]
+    ) -> UploadAnswer:
+        body = {"payloads": list(payloads)}
+        answer = self._call("POST", base_url, "payloads", json=body, token=access_token)
+        results: dict[str, str] = {}
+        for item in _get(answer, "results", list):
+            if not isinstance(item, Mapping):
+                raise ProtocolError("a payload result is not an object")
+            results[_get(item, "id", str)] = _get(item, "status", str)
+        return UploadAnswer(
+            is_remote_enabled=_get(answer, "is_remote_enabled", bool), results=results
+        )
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        base_url: str,
+        route: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        token: str | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> Mapping[str, Any]:
+        url = f"{base_url.rstrip('/')}/sdk/v1/{route}"
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        try:
+            response = self._client.request(method, url, json=json, headers=headers, auth=auth)
+        except PinningError as exc:
+            raise NetworkError(str(exc), pin_mismatch=True) from exc
+        except httpx.TransportError as exc:
+            untrusted = _caused_by(exc, ssl.SSLCertVerificationError)
+            raise NetworkError(f"{type(exc).__name__}: {exc}", retryable=not untrusted) from exc
+        if response.is_success:
+            if response.status_code == 204 or not response.content:
+                return {}
+            try:
+                answer = response.json()
+            except ValueError as exc:
+                raise ProtocolError(f"{method} {route}: the answer is not JSON") from exc
+            if not isinstance(answer, Mapping):
+                raise ProtocolError(f"{method} {route}: the answer is not a JSON object")
+            return answer
+        raise _api_error(response)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx error <- httpcore error <- the ssl error
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _api_error(response: httpx.Response) -> ApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        code = body.get("errorCode")
+        message = body.get("message")
+        return ApiError(
+            response.status_code,
+            code if isinstance(code, str) else None,
+            message if isinstance(message, str) else response.reason_phrase,
+        )
+    return ApiError(response.status_code, None, response.text[:200] or response.reason_phrase)
+
+
+def _get(answer: Mapping[str, Any], name: str, kind: type[Any]) -> Any:
+    value = answer.get(name)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ProtocolError(f"the answer's {name!r} is missing or not a {kind.__name__}")
+    return value
+
+
+def _optional_mapping(answer: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    value = answer.get(name)
+    return value if isinstance(value, Mapping) else None
+
+
+def parse_timestamp(value: object, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise ProtocolError(f"{name!r} is missing or not a string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ProtocolError(f"{name!r} is not an ISO-8601 timestamp") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _credentials(raw: Mapping[str, Any]) -> Credentials:
+    refresh_expiry = raw.get("refresh_token_expires_at")
+    return Credentials(
+        access_token=_get(raw, "access_token", str),
+        access_token_expires_at=parse_timestamp(
+            raw.get("access_token_expires_at"), "access_token_expires_at"
+        ),
+        refresh_token=_get(raw, "refresh_token", str),
+        refresh_token_expires_at=(
+            None
+            if refresh_expiry is None
+            else parse_timestamp(refresh_expiry, "refresh_token_expires_at")
+        ),
+    )
+
+
+def _identity(answer: Mapping[str, Any], *, with_credentials: bool) -> Identity:
+    restored = answer.get("restored")
+    return Identity(
+        user_id=_get(answer, "user_id", str),
+        install_id=_get(answer, "install_id", str),
+        is_linked=_get(answer, "is_linked", bool),
+        restored=restored is True,
+        credentials=(
+            _credentials(_get(answer, "credentials", Mapping)) if with_credentials else None
+        ),
+        configuration=_optional_mapping(answer, "configuration"),
+    )
