@@ -10,13 +10,19 @@ from fastapi import Depends, FastAPI
 from userlink.auth_codes import endpoints as auth_codes
 from userlink.config import Settings
 from userlink.dependencies import refuse_api_key_header
+from userlink.errors import UserlinkError
 from userlink.installs import endpoints as installs
 from userlink.kit.clock import Clock, SystemClock
 from userlink.links import endpoints as links
 from userlink.payloads import endpoints as payloads
 from userlink.platform import Platform, build_platform
 from userlink.users import endpoints as users
-from userlink.web import BodyLimitMiddleware, RequestRefMiddleware, install_error_handlers
+from userlink.web import (
+    BodyLimitMiddleware,
+    RequestRefMiddleware,
+    error_responses,
+    install_error_handlers,
+)
 
 DESCRIPTION = """
 userlink links the users of your app to platform users.
@@ -61,7 +67,12 @@ def create_app_for(platform: Platform) -> FastAPI:
     ):
         app.include_router(sdk_router, dependencies=sdk_guard)
 
-    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
+    @app.get(
+        "/health",
+        tags=["operations"],
+        summary="Liveness: the process answers",
+        responses=error_responses(UserlinkError),
+    )
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

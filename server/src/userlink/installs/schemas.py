@@ -9,7 +9,10 @@ from userlink.installs.rules import Platform
 from userlink.kit.clock import iso_utc
 
 UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
-ShortText = Annotated[str, StringConstraints(max_length=128)]
+# Printable text only: a NUL or other control character is refused here (PostgreSQL cannot store
+# a NUL in text, and no device field needs one).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+ShortText = Annotated[str, StringConstraints(max_length=128, pattern=PRINTABLE)]
 InstallationNonce = Annotated[
     str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
 ]
@@ -23,7 +26,7 @@ class DeviceIn(Strict):
     platform: Platform
     os_version: ShortText | None = None
     model: ShortText | None = None
-    screen_diagonal_inches: Annotated[float, Field(gt=0, lt=100)] | None = Field(
+    screen_diagonal_inches: Annotated[float, Field(gt=0, lt=100, strict=True)] | None = Field(
         default=None, description="Android (and others): under 7 inches is a phone."
     )
     ios_idiom: Annotated[str, StringConstraints(pattern=r"^(phone|pad)$")] | None = Field(

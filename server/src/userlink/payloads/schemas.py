@@ -4,12 +4,12 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from userlink.installs.schemas import UtcDatetime
+from userlink.installs.schemas import PRINTABLE, UtcDatetime
 
 PayloadId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
 ]
-PayloadType = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PayloadType = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
 class PayloadIn(BaseModel):
