@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from userlink_sdk import UserCreationOptions, UserLink
 
 PLATFORM_URL = "https://platform.test"

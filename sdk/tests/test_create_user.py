@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+
 from userlink_sdk import (
     NO_OP_LINKER,
     DeviceInfo,
@@ -53,6 +54,48 @@ def test_create_user_sends_device_and_app_information(make_sdk, platform):
         "ios_idiom": None,
     }
     assert body["app"] == {"app_version": "1.2.3", "sdk_version": "0.1.0"}
+
+
+def test_device_and_app_text_is_sent_printable_and_at_most_128_characters(make_sdk, platform):
+    # The platform refuses (422) device text with control characters or over 128 characters;
+    # these values come from the OS, so the SDK sends them as the platform accepts them.
+    device = DeviceInfo(platform="android", os_version="14\n", model="Pixel\x00 8" + "x" * 200)
+    sdk = make_sdk(device=device, app_version="\t1.2.3-" + "b" * 200)
+
+    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+
+    body = json.loads(platform.requests_to("POST", "users")[0].content)
+    assert body["device"]["os_version"] == "14"
+    assert body["device"]["model"] == ("Pixel 8" + "x" * 200)[:128]
+    assert body["app"]["app_version"] == ("1.2.3-" + "b" * 200)[:128]
+
+
+def test_device_text_with_nothing_printable_is_sent_as_unknown(make_sdk, platform):
+    sdk = make_sdk(device=DeviceInfo(platform="android", model="\x00\x01"), app_version="")
+
+    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+
+    body = json.loads(platform.requests_to("POST", "users")[0].content)
+    assert (body["device"]["model"], body["app"]["app_version"]) == (None, None)
+
+
+@pytest.mark.parametrize("diagonal", [0, -6.2, 100, float("nan"), float("inf"), True])
+def test_an_unusable_screen_diagonal_is_sent_as_unknown(make_sdk, platform, diagonal):
+    sdk = make_sdk(device=DeviceInfo(platform="android", screen_diagonal_inches=diagonal))
+
+    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+
+    body = json.loads(platform.requests_to("POST", "users")[0].content)
+    assert body["device"]["screen_diagonal_inches"] is None
+
+
+def test_a_whole_number_screen_diagonal_is_sent_as_a_number_of_inches(make_sdk, platform):
+    sdk = make_sdk(device=DeviceInfo(platform="android", screen_diagonal_inches=11))
+
+    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+
+    body = json.loads(platform.requests_to("POST", "users")[0].content)
+    assert body["device"]["screen_diagonal_inches"] == 11.0
 
 
 def test_create_user_remembers_platform_url_from_options(make_sdk, platform, state_dir, read_state):

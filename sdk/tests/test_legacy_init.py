@@ -4,6 +4,7 @@ import json
 import threading
 
 import pytest
+
 from userlink_sdk import (
     NO_OP_LINKER,
     InitError,

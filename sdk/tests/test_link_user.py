@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+
 from userlink_sdk import (
     NO_OP_LINKER,
     LegacyConfig,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from userlink_sdk import (
     PinningError,
     UserCreationError,

@@ -2,6 +2,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+
 from userlink_sdk import (
     InitState,
     LegacyConfig,

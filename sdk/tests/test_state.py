@@ -4,6 +4,7 @@ import os
 import stat
 
 import pytest
+
 from userlink_sdk import DeviceStateError, UserCreationOptions
 from userlink_sdk._state import _FIELD_KINDS, DeviceState, StateStore
 

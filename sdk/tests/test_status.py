@@ -1,4 +1,5 @@
 import pytest
+
 from userlink_sdk import SdkStatusError, SdkStatusFailureReason, UserCreationOptions
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+
 from userlink_sdk import UserAccessTokenError, UserAccessTokenFailureReason, UserCreationOptions
 
 

@@ -8,6 +8,8 @@ Nothing here knows the public failure reasons; `_client` maps the three internal
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -32,6 +34,11 @@ __all__ = [
 ]
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Device and app text the platform accepts: at most 128 characters, no control characters.
+MAX_DEVICE_TEXT = 128
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+#: The screen diagonals the platform accepts (inches, exclusive bounds).
+_DIAGONAL_RANGE = (0.0, 100.0)
 
 
 class NetworkError(Exception):
@@ -135,14 +142,40 @@ def parse_configuration(raw: Mapping[str, Any] | None) -> SdkConfiguration:
     )
 
 
+def device_text(value: object) -> str | None:
+    """Text about the device or the app as the platform accepts it: control characters removed,
+    cut to 128 characters; None when nothing is left. The OS reports these values, so an odd one
+    must not make every registration fail."""
+    if not isinstance(value, str):
+        return None
+    cleaned = _CONTROL_CHARACTERS.sub("", value).strip()[:MAX_DEVICE_TEXT]
+    return cleaned or None
+
+
+def device_diagonal(value: object) -> float | None:
+    """The screen diagonal when it is a usable number of inches, else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    low, high = _DIAGONAL_RANGE
+    if not math.isfinite(value) or not low < value < high:
+        return None
+    return float(value)
+
+
 def device_json(device: DeviceInfo) -> dict[str, Any]:
-    return dataclasses.asdict(device)
+    return {
+        "platform": device.platform,
+        "os_version": device_text(device.os_version),
+        "model": device_text(device.model),
+        "screen_diagonal_inches": device_diagonal(device.screen_diagonal_inches),
+        "ios_idiom": device.ios_idiom,
+    }
 
 
 class SdkApi:
     def __init__(self, client: httpx.Client, *, app_version: str | None, device: DeviceInfo):
         self._client = client
-        self._app = {"app_version": app_version, "sdk_version": __version__}
+        self._app = {"app_version": device_text(app_version), "sdk_version": __version__}
         self._device = device_json(device)
 
     # -- routes ------------------------------------------------------------------------------

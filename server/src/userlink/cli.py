@@ -31,8 +31,13 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        typer.secho(f"Invalid settings: {error}", fg="red", err=True)
-        raise typer.Exit(2) from error
+        # Never print the input: it holds the secret key and the database URL with its password.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
+        typer.secho(f"Invalid settings: {problems}", fg="red", err=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager

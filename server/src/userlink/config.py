@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     default_code_lifetime_seconds: int = Field(default=600, ge=10, le=600)
     redemption_retry_window_seconds: int = Field(default=60, ge=0, le=600)
+    refresh_retry_window_seconds: int = Field(default=60, ge=0, le=600)
     access_token_lifetime_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     refresh_token_lifetime_seconds: int = Field(default=90 * 24 * 3600, ge=3600)
     api_key_default_lifetime_days: int = Field(default=365, ge=1, le=365)

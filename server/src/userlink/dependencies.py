@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import (
     HTTPAuthorizationCredentials,
@@ -14,6 +16,7 @@ from fastapi.security import (
     HTTPBasicCredentials,
     HTTPBearer,
 )
+from sqlalchemy.pool import QueuePool
 
 from userlink import errors
 from userlink.api_keys import service as api_keys
@@ -41,7 +44,40 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-def _work(request: Request) -> Iterator[Work]:
+def _unit_of_work_capacity(platform: Platform, threads: int) -> int:
+    if platform.settings.is_sqlite:
+        # Every SQLite transaction takes the write lock (BEGIN IMMEDIATE): one runs at a time,
+        # and waiting here is cheaper than SQLite's busy-wait sleeps.
+        return 1
+    pool = platform.database.engine.pool
+    connections = pool.size() + pool._max_overflow if isinstance(pool, QueuePool) else threads
+    return max(1, min(connections, threads - 1))
+
+
+def _unit_of_work_slots(request: Request) -> anyio.Semaphore:
+    """How many requests may hold a unit of work at once: no more than the pool has connections,
+    and fewer than the worker threads, so a request holding a connection always finds a thread
+    to finish on. Without it a burst larger than the pool deadlocks: the requests waiting for a
+    connection take every worker thread, the ones holding connections (and row locks) cannot run
+    to their commit, and after the pool's 30 s timeout the waiters answer 500."""
+    state = request.app.state
+    slots: anyio.Semaphore | None = getattr(state, "unit_of_work_slots", None)
+    if slots is None:
+        threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+        slots = anyio.Semaphore(_unit_of_work_capacity(get_platform(request), threads))
+        state.unit_of_work_slots = slots
+    return slots
+
+
+async def _unit_of_work_slot(request: Request) -> AsyncIterator[None]:
+    # Waits on the event loop, holding no thread.
+    async with _unit_of_work_slots(request):
+        yield
+
+
+def _work(
+    request: Request, _slot: Annotated[None, Depends(_unit_of_work_slot, scope="function")]
+) -> Iterator[Work]:
     """The request boundary: one transaction per request, committed before the response is sent."""
     platform = get_platform(request)
     with platform.database.transaction() as connection:

@@ -92,13 +92,13 @@ installs = Table(
     Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("installation_nonce_hash", HASH, nullable=False),
     Column("platform", String(16), nullable=False),
-    Column("os_version", String(64), nullable=True),
+    Column("os_version", String(128), nullable=True),
     Column("model", String(128), nullable=True),
     Column("screen_diagonal_inches", Float, nullable=True),
     Column("ios_idiom", String(16), nullable=True),
     Column("device_class", String(8), nullable=False),
-    Column("app_version", String(64), nullable=True),
-    Column("sdk_version", String(64), nullable=True),
+    Column("app_version", String(128), nullable=True),
+    Column("sdk_version", String(128), nullable=True),
     Column("created_at", TZ, nullable=False),
     # live | reset | disabled
     Column("status", String(16), nullable=False),
@@ -146,6 +146,8 @@ sdk_tokens = Table(
     Column("created_at", TZ, nullable=False),
     Column("expires_at", TZ, nullable=False),
     Column("revoked_at", TZ, nullable=True),
+    # Set when a refresh replaced this token: a retry shortly after may use it once more.
+    Column("rotated_at", TZ, nullable=True),
 )
 
 # Append-only. Holds ids, never external ids or secrets, so erasure of a user leaves no

@@ -29,6 +29,14 @@ class InstallRepository:
         )
         return self._connection.execute(query).mappings().all()
 
+    def live_ids_with_nonce(self, user_id: uuid.UUID, nonce_hash: str) -> list[uuid.UUID]:
+        query = select(installs.c.id).where(
+            installs.c.user_id == user_id,
+            installs.c.installation_nonce_hash == nonce_hash,
+            installs.c.status == "live",
+        )
+        return list(self._connection.execute(query).scalars().all())
+
     def all_for_user(self, user_id: uuid.UUID) -> Sequence[RowMapping]:
         query = (
             select(installs)
@@ -76,6 +84,7 @@ class TokenRepository:
                 sdk_tokens.c.kind,
                 sdk_tokens.c.expires_at,
                 sdk_tokens.c.revoked_at,
+                sdk_tokens.c.rotated_at,
                 installs.c.id.label("install_id"),
                 installs.c.app_id,
                 installs.c.user_id,
@@ -88,12 +97,12 @@ class TokenRepository:
         )
         return self._connection.execute(query).mappings().first()
 
-    def revoke(self, token_id: uuid.UUID, now: datetime) -> bool:
-        """Revoke one token; False when another request revoked it first (refresh replay)."""
+    def rotate(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Retire a refresh token replaced by a new pair; False when another request did first."""
         result = self._connection.execute(
             update(sdk_tokens)
             .where(sdk_tokens.c.id == token_id, sdk_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(revoked_at=now, rotated_at=now)
         )
         return result.rowcount == 1
 

@@ -51,6 +51,7 @@ class CredentialsOut(BaseModel):
 class UploadSettings(BaseModel):
     max_batch_size: int
     max_payload_bytes: int
+    max_batch_bytes: int = Field(description="The whole request body must stay under 1 MiB.")
     min_interval_seconds: int
 
 

@@ -107,11 +107,26 @@ def register(
     install_id = new_id()
     device_class = rules.classify(device.platform, device.screen_diagonal_inches, device.ios_idiom)
     repository = InstallRepository(work.connection)
+    nonce_hash = work.hasher.hash(installation_nonce)
+    # The same device (same nonce) registering again for this user means its earlier install
+    # never reached it (every answer lost): end that orphan so it cannot hold the active role.
+    for orphan_id in repository.live_ids_with_nonce(user_id, nonce_hash):
+        repository.end(
+            orphan_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=work.clock.now()
+        )
+        revoke_credentials(work, orphan_id)
+        work.audit.record(
+            AuditEvent.INSTALL_RESET,
+            app_id=app_id,
+            user_id=user_id,
+            install_id=orphan_id,
+            reason="replaced by the same device",
+        )
     repository.insert(
         id=install_id,
         app_id=app_id,
         user_id=user_id,
-        installation_nonce_hash=work.hasher.hash(installation_nonce),
+        installation_nonce_hash=nonce_hash,
         platform=device.platform.value,
         os_version=device.os_version,
         model=device.model,
@@ -256,12 +271,19 @@ def refresh(work: Work, refresh_token: str) -> tuple[Install, Credentials]:
         raise RefreshTokenInvalid()
     if row["status"] != LIVE:
         raise InstallDeregistered()
-    if row["revoked_at"] is not None:
-        raise RefreshTokenInvalid()
-    if as_utc(row["expires_at"]) <= work.clock.now():
+    now = work.clock.now()
+    if as_utc(row["expires_at"]) <= now:
         raise RefreshTokenExpired()
-    if not tokens.revoke(row["token_id"], work.clock.now()):
-        raise RefreshTokenInvalid()
+    if row["revoked_at"] is not None or not tokens.rotate(row["token_id"], now):
+        # Only a token retired by rotation gets a second chance, and only briefly; one revoked
+        # for any other reason (reset, a replaced pair) never works again.
+        rotated_at = row["rotated_at"]
+        window = timedelta(seconds=work.settings.refresh_retry_window_seconds)
+        if rotated_at is None or now - as_utc(rotated_at) > window:
+            raise RefreshTokenInvalid()
+        # The device retries a refresh whose answer it never got: the pair that answer carried
+        # was never seen, so replace it rather than lock the device out.
+        revoke_credentials(work, row["install_id"])
     return get(work, row["install_id"]), issue_credentials(work, row["install_id"])
 
 
@@ -288,6 +310,7 @@ def reset(work: Work, caller: SdkCaller) -> None:
 class UploadSettings:
     max_batch_size: int = 100
     max_payload_bytes: int = 65_536
+    max_batch_bytes: int = 1_000_000
     min_interval_seconds: int = 30
 
 
