@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export USERLINK_ENVIRONMENT ?= development
 
-.PHONY: run test lint typecheck pytest bench install clean
+PACKAGES := server sdk examples/customer_backend examples/device_app examples/demo
 
-$(STAMP): constraints.txt requirements-dev.txt server/pyproject.toml sdk/pyproject.toml
+.PHONY: run test lint typecheck pytest bench demo install clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
-		-e ./server -e ./sdk -r requirements-dev.txt
+		$(addprefix -e ./,$(PACKAGES)) -r requirements-dev.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -25,12 +27,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy server/src sdk/src
+	$(BIN)/mypy $(addsuffix /src,$(PACKAGES))
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m userlink_demo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from userlink.platform import Platform
 from userlink_testing.backends import BACKENDS, empty_all_tables, prepare_database
 from userlink_testing.factories.api_keys import make_key

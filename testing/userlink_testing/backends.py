@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
 from userlink import migrate
 from userlink.db import Database, build_engine
 from userlink.models import metadata

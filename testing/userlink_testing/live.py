@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
+
 from userlink.app import create_app_for
 from userlink.config import Environment, Settings
 from userlink.platform import Platform, build_platform
-
 from userlink_testing.clock import ShiftableClock
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"

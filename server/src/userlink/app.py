@@ -67,6 +67,7 @@ def create_app_for(platform: Platform) -> FastAPI:
     ):
         app.include_router(sdk_router, dependencies=sdk_guard)
 
+    @app.head("/health", include_in_schema=False)
     @app.get(
         "/health",
         tags=["operations"],

@@ -19,7 +19,9 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="USERLINK_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="USERLINK_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Environment = Environment.PRODUCTION
     database_url: str = "sqlite:///./var/userlink.db"

@@ -97,11 +97,12 @@ def test_a_refresh_retried_within_the_window_replaces_the_lost_pair(api, tenant)
 
     retried = refresh(api, refresh_token(device))
 
+    renewed = retried.json()["credentials"]
+    lost_refused = refresh(api, lost["refresh_token"])
     assert retried.status_code == 200
-    assert status(api, retried.json()["credentials"]["access_token"])["install_id"] == (
-        device["install_id"]
-    )
-    assert refresh(api, lost["refresh_token"]).json()["errorCode"] == "REFRESH_TOKEN_INVALID"
+    assert status(api, renewed["access_token"])["install_id"] == device["install_id"]
+    assert lost_refused.status_code == 401
+    assert lost_refused.json()["errorCode"] == "REFRESH_TOKEN_INVALID"
 
 
 def test_rotated_refresh_token_works(api, tenant):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import RowMapping, Table, func, select
+
 from userlink.models import audit_events, metadata
 from userlink.platform import Platform
 

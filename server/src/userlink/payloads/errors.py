@@ -27,3 +27,8 @@ class EmptyBatch(ValidationFailed):
 class InvalidCursor(ValidationFailed):
     error_code = "INVALID_CURSOR"
     default_message = "The cursor is not one this API returned."
+
+
+class UnencodablePayload(ValidationFailed):
+    error_code = "VALIDATION_ERROR"
+    default_message = "A payload body holds text that is not valid Unicode (a lone surrogate)."

@@ -16,8 +16,13 @@ MAX_PAYLOAD_BYTES = 65_536
 MAX_BATCH_BYTES = 1_000_000
 
 
-def body_size(body: Any) -> int:
-    return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+def body_size(body: Any) -> int | None:
+    """Bytes of the body as compact UTF-8 JSON; None when it holds a lone surrogate (a JSON
+    `\\ud800` escape), which no database can store as text."""
+    try:
+        return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 def first_duplicate(ids: Sequence[str]) -> str | None:

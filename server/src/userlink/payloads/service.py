@@ -17,6 +17,7 @@ from userlink.payloads.errors import (
     EmptyBatch,
     InvalidCursor,
     PayloadTooLarge,
+    UnencodablePayload,
 )
 from userlink.payloads.repository import PayloadRepository
 from userlink.users import service as users
@@ -65,6 +66,8 @@ def validate_batch(batch: list[IncomingPayload]) -> None:
         raise BatchTooLarge()
     for payload in batch:
         size = rules.body_size(payload.body)
+        if size is None:
+            raise UnencodablePayload(f"Payload {payload.client_id} holds a lone surrogate.")
         if size > rules.MAX_PAYLOAD_BYTES:
             raise PayloadTooLarge(f"Payload {payload.client_id} is {size} bytes; at most 65536.")
     duplicate = rules.first_duplicate([p.client_id for p in batch])

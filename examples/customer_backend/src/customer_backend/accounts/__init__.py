@@ -1,0 +1,1 @@
+"""Your own users: sign-up, login, sessions. Replace with your existing user system."""

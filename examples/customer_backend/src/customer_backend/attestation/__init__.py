@@ -1,0 +1,1 @@
+"""Device attestation: nonces bound to a session, and pluggable verifiers of statements."""

@@ -1,0 +1,58 @@
+"""Use cases of linking. The external id handed to the platform is always the session's user id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from customer_backend.accounts.service import SessionCaller
+from customer_backend.linking import rules
+from customer_backend.linking.errors import AppSecretNotConfigured, InstallNotFound
+from customer_backend.linking.platform_client import PlatformClient
+
+
+@dataclass(frozen=True)
+class AuthCodeGrant:
+    app_id: str
+    auth_code: str
+    platform_url: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    app_id: str
+    app_secret: str
+    platform_url: str
+
+
+@dataclass(frozen=True)
+class Linking:
+    platform: PlatformClient
+    app_id: str
+    app_secret: SecretStr | None
+    platform_url: str  # as the app reaches the platform
+
+    def auth_code(self, caller: SessionCaller) -> AuthCodeGrant:
+        issued = self.platform.issue_auth_code(str(caller.user_id))
+        return AuthCodeGrant(
+            app_id=self.app_id,
+            auth_code=issued.code,
+            platform_url=self.platform_url,
+            expires_at=issued.expires_at,
+        )
+
+    def link_install(self, caller: SessionCaller, install_id: str) -> str:
+        if not rules.valid_install_id(install_id):
+            raise InstallNotFound()
+        return self.platform.link_install(install_id, str(caller.user_id))
+
+    def app_credentials(self, caller: SessionCaller) -> AppCredentials:
+        if self.app_secret is None:
+            raise AppSecretNotConfigured()
+        return AppCredentials(
+            app_id=self.app_id,
+            app_secret=self.app_secret.get_secret_value(),
+            platform_url=self.platform_url,
+        )

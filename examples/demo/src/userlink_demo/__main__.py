@@ -1,0 +1,3 @@
+from userlink_demo.run import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from device_app.cli import main
+
+main()
