@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.PRODUCTION
     database_url: str = "sqlite:///./var/userlink.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=20, ge=0, le=200)
     # Key for every keyed hash (API keys, codes, tokens, app secrets). Changing it invalidates them.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
 

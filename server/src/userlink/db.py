@@ -13,12 +13,12 @@ from sqlalchemy.pool import NullPool
 from userlink.errors import UserlinkError
 
 
-def build_engine(database_url: str, *, pool_size: int = 10) -> Engine:
+def build_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url)
     return create_engine(
-        database_url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, future=True
+        database_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
     )
 
 
@@ -52,8 +52,11 @@ def _sqlite_engine(database_url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, max_connections: int) -> None:
         self.engine = engine
+        # How many units of work may run at once: the pool's connections, or one for SQLite,
+        # where every transaction holds the write lock anyway.
+        self.max_concurrent_transactions = 1 if engine.dialect.name == "sqlite" else max_connections
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

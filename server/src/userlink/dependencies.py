@@ -16,7 +16,6 @@ from fastapi.security import (
     HTTPBasicCredentials,
     HTTPBearer,
 )
-from sqlalchemy.pool import QueuePool
 
 from userlink import errors
 from userlink.api_keys import service as api_keys
@@ -44,16 +43,6 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-def _unit_of_work_capacity(platform: Platform, threads: int) -> int:
-    if platform.settings.is_sqlite:
-        # Every SQLite transaction takes the write lock (BEGIN IMMEDIATE): one runs at a time,
-        # and waiting here is cheaper than SQLite's busy-wait sleeps.
-        return 1
-    pool = platform.database.engine.pool
-    connections = pool.size() + pool._max_overflow if isinstance(pool, QueuePool) else threads
-    return max(1, min(connections, threads - 1))
-
-
 def _unit_of_work_slots(request: Request) -> anyio.Semaphore:
     """How many requests may hold a unit of work at once: no more than the pool has connections,
     and fewer than the worker threads, so a request holding a connection always finds a thread
@@ -64,7 +53,8 @@ def _unit_of_work_slots(request: Request) -> anyio.Semaphore:
     slots: anyio.Semaphore | None = getattr(state, "unit_of_work_slots", None)
     if slots is None:
         threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
-        slots = anyio.Semaphore(_unit_of_work_capacity(get_platform(request), threads))
+        capacity = get_platform(request).database.max_concurrent_transactions
+        slots = anyio.Semaphore(max(1, min(capacity, threads - 1)))
         state.unit_of_work_slots = slots
     return slots
 

@@ -35,7 +35,14 @@ class Platform:
 def build_platform(settings: Settings, clock: Clock) -> Platform:
     return Platform(
         settings=settings,
-        database=Database(build_engine(settings.database_url)),
+        database=Database(
+            build_engine(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            ),
+            max_connections=settings.database_pool_size + settings.database_max_overflow,
+        ),
         clock=clock,
         hasher=SecretHasher(settings.secret_key.get_secret_value().encode("utf-8")),
         rate_limiter=RateLimiter(
