@@ -87,7 +87,13 @@ UPLOAD_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
 #: Server answers to a batch that point at one bad payload inside it (bisected, then dropped).
 _REFUSED_PAYLOAD_CODES = frozenset(
-    {"PAYLOAD_TOO_LARGE", "VALIDATION_ERROR", "DUPLICATE_PAYLOAD_ID"}
+    {
+        "PAYLOAD_TOO_LARGE",
+        "VALIDATION_ERROR",
+        "DUPLICATE_PAYLOAD_ID",
+        "INVALID_PAYLOAD_BODY",
+        "INVALID_TIMESTAMP",
+    }
 )
 #: Server answers meaning this install can no longer act on the platform.
 _DISABLED_CODES = frozenset(

@@ -16,6 +16,7 @@ from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
+from userlink.installs import service as installs
 from userlink.kit.clock import SystemClock, iso_utc
 from userlink.platform import build_platform
 from userlink.work import Work
@@ -24,7 +25,9 @@ cli = typer.Typer(help="userlink platform operator commands.", no_args_is_help=T
 apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys of an app (shown once at creation).", no_args_is_help=True)
 cli.add_typer(apps_cli, name="apps")
+installs_cli = typer.Typer(help="Installs of users.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(installs_cli, name="installs")
 
 
 def load_settings() -> Settings:
@@ -98,6 +101,8 @@ def serve_command(
         port=settings.port,
         workers=workers,
         log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -132,7 +137,12 @@ def _bootstrap_development_app(settings: Settings) -> None:
 @apps_cli.command("create")
 def apps_create(
     name: Annotated[str, typer.Argument(help="A name for people.")],
-    code_lifetime: Annotated[int, typer.Option(help="Auth code lifetime, 10-600 s.")] = 600,
+    code_lifetime: Annotated[
+        int | None,
+        typer.Option(
+            help="Auth code lifetime, 10-600 s [default: USERLINK_DEFAULT_CODE_LIFETIME_SECONDS]."
+        ),
+    ] = None,
     linking: Annotated[bool, typer.Option(help="Allow legacy install-id linking.")] = True,
 ) -> None:
     """Create an app; prints its id and its secret (once)."""
@@ -184,7 +194,12 @@ def keys_create(
     app_id: str,
     scope: Annotated[list[str], typer.Option(help="user.link, user.read or user.delete.")],
     name: Annotated[str, typer.Option(help="A name for people.")] = "api key",
-    days: Annotated[int, typer.Option(help="Lifetime in days, at most 365.")] = 365,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            help="Lifetime in days, 1-365 [default: USERLINK_API_KEY_DEFAULT_LIFETIME_DAYS]."
+        ),
+    ] = None,
 ) -> None:
     """Create an API key; prints it once."""
     with unit_of_work() as work:
@@ -209,6 +224,14 @@ def keys_list(app_id: str) -> None:
             f"{key.id}  {key.hint}  {key.state(now):8}  {' '.join(sorted(key.scopes)):30} "
             f"expires {iso_utc(key.expires_at)}  last used {last_used}  {key.name!r}"
         )
+
+
+@installs_cli.command("disable")
+def installs_disable(install_id: str) -> None:
+    """Disable an install at once: its credentials stop working and it loses the active role."""
+    with unit_of_work() as work:
+        install = installs.disable(work, parse_uuid(install_id))
+    typer.echo(f"{install.id} disabled; user {install.user_id}")
 
 
 @keys_cli.command("revoke")

@@ -47,7 +47,11 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_storage_url: str = "memory://"
     rate_limit_redemption: str = "30/minute"
-    rate_limit_credentials: str = "600/minute"
+    # Per API key and client address, and per client address on SDK routes: generous enough for a
+    # busy customer backend or many devices behind one NAT, tight enough to slow guessing.
+    rate_limit_credentials: str = "6000/minute"
+    # Proxies whose X-Forwarded-For names the client (rate limits are per client address).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

@@ -17,8 +17,13 @@ def build_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url)
+    # hide_parameters: an error logged with its statement must not carry payloads or ids.
     return create_engine(
-        database_url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        database_url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 
@@ -26,6 +31,7 @@ def _sqlite_engine(database_url: str) -> Engine:
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,
         # Connections are cheap for a file database, and a fresh one per checkout avoids holding
         # WAL snapshots across requests.
         poolclass=NullPool if ":memory:" not in database_url else None,

@@ -19,7 +19,12 @@ from fastapi.security import (
 
 from userlink import errors
 from userlink.api_keys import service as api_keys
-from userlink.api_keys.errors import InvalidApiKey
+from userlink.api_keys.errors import (
+    ApiKeyExpired,
+    ApiKeyRevoked,
+    InsufficientScope,
+    InvalidApiKey,
+)
 from userlink.api_keys.rules import Scope
 from userlink.api_keys.service import ApiKeyCaller
 from userlink.apps import service as apps
@@ -35,7 +40,17 @@ from userlink.web import client_address, request_ref
 from userlink.work import Work
 
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>`")
-basic = HTTPBasic(auto_error=False, description="App id and app secret (legacy SDK init)")
+
+
+class _DeclaredBasic(HTTPBasic):
+    """Declares HTTP Basic in the OpenAPI document and parses nothing: FastAPI's own parser answers
+    a malformed header with a bare 401, where this route owes `INVALID_APP_CREDENTIALS`."""
+
+    async def __call__(self, request: Request) -> HTTPBasicCredentials | None:  # type: ignore[override]
+        return None
+
+
+basic = _DeclaredBasic(auto_error=False, description="App id and app secret (legacy SDK init)")
 
 
 def get_platform(request: Request) -> Platform:
@@ -115,6 +130,16 @@ def api_key_with(scope: Scope) -> Callable[..., ApiKeyCaller]:
 
     return dependency
 
+
+# What any API-key route can answer, for the OpenAPI document.
+API_KEY_ERRORS: tuple[type[errors.UserlinkError], ...] = (
+    errors.MissingCredentials,
+    InvalidApiKey,
+    ApiKeyRevoked,
+    ApiKeyExpired,
+    InsufficientScope,
+    errors.RateLimited,
+)
 
 LinkCaller = Annotated[ApiKeyCaller, Depends(api_key_with(Scope.USER_LINK))]
 ReadCaller = Annotated[ApiKeyCaller, Depends(api_key_with(Scope.USER_READ))]

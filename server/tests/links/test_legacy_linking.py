@@ -262,3 +262,24 @@ def test_link_with_an_empty_external_id_is_refused(api, tenant):
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "INVALID_EXTERNAL_ID"
+
+
+def test_a_malformed_basic_header_is_refused_as_invalid_app_credentials(api, tenant):
+    response = api.post(
+        "/sdk/v1/installs",
+        json={"installation_nonce": "n" * 20, "device": phone()},
+        headers={"Authorization": "Basic %%%not-base64"},
+    )
+
+    assert response.status_code == 401
+    assert response.json()["errorCode"] == "INVALID_APP_CREDENTIALS"
+
+
+def test_existing_installs_learn_their_app_was_remote_disabled(api, tenant, platform):
+    install = register_install(api, tenant.app_id, tenant.app_secret)
+    update_app(platform, tenant.app_id, is_remote_enabled=False)
+
+    answer = status(api, install["credentials"]["access_token"])
+
+    assert answer["is_remote_enabled"] is False
+    assert answer["inactive_reason"] == "APP_DISABLED"

@@ -60,5 +60,5 @@ def test_payload_body_with_a_lone_surrogate_is_refused_and_nothing_is_stored(
     )
 
     assert response.status_code == 422
-    assert response.json()["errorCode"] == "VALIDATION_ERROR"
+    assert response.json()["errorCode"] == "INVALID_PAYLOAD_BODY"
     assert count_rows(platform, payloads) == 0

@@ -167,3 +167,84 @@ def test_a_malformed_cursor_is_refused(api, tenant):
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "INVALID_CURSOR"
+
+
+def test_timestamps_with_an_offset_are_stored_in_utc_and_ordered_by_the_instant(api, tenant):
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+
+    upload(
+        api,
+        device["credentials"]["access_token"],
+        [
+            payload("ten-in-paris", at="2026-01-01T10:00:00+02:00"),
+            payload("nine-utc", at="2026-01-01T09:00:00Z"),
+        ],
+    )
+
+    items = _timeline(api, tenant.read_key, device["user_id"])["items"]
+    assert [(i["id"], i["timestamp"]) for i in items] == [
+        ("ten-in-paris", "2026-01-01T08:00:00.000Z"),
+        ("nine-utc", "2026-01-01T09:00:00.000Z"),
+    ]
+
+
+def test_a_timestamp_beyond_year_9999_in_utc_is_refused(api, tenant):
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+
+    response = upload(
+        api, device["credentials"]["access_token"], [payload("x", at="9999-12-31T23:00:00-05:00")]
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errorCode"] == "INVALID_TIMESTAMP"
+    assert _timeline(api, tenant.read_key, device["user_id"])["items"] == []
+
+
+def test_a_body_with_nan_is_refused(api, tenant):
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+
+    response = api.post(
+        "/sdk/v1/payloads",
+        content=(
+            b'{"payloads": [{"id": "x", "type": "t", '
+            b'"timestamp": "2026-01-01T00:00:00Z", "body": {"v": NaN}}]}'
+        ),
+        headers={
+            **bearer(device["credentials"]["access_token"]),
+            "Content-Type": "application/json",
+        },
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errorCode"] == "INVALID_PAYLOAD_BODY"
+
+
+def test_a_cursor_with_an_out_of_range_row_id_is_refused(api, tenant):
+    import base64
+
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+    cursor = base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|99999999999999999999").decode()
+
+    response = api.get(
+        f"/v2/users/{device['user_id']}/timeline",
+        params={"cursor": cursor},
+        headers=bearer(tenant.read_key),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errorCode"] == "INVALID_CURSOR"
+
+
+def test_payloads_of_a_remote_disabled_app_are_not_processed(api, tenant, platform):
+    from userlink_testing.factories.apps import update_app
+
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+    update_app(platform, tenant.app_id, is_remote_enabled=False)
+
+    response = upload(api, device["credentials"]["access_token"], [payload("p1")])
+
+    assert response.json() == {
+        "is_remote_enabled": False,
+        "results": [{"id": "p1", "status": "not_processed"}],
+    }
+    assert _timeline(api, tenant.read_key, device["user_id"])["items"] == []

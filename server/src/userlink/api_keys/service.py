@@ -179,10 +179,13 @@ def authenticate(work: Work, token: str, required: Scope) -> ApiKeyCaller:
 def refuse_on_sdk_route(work: Work, token: str, route: str) -> None:
     """An API key reached a device route: it has leaked into an app. Record it, then refuse."""
     key = ApiKeyRepository(work.connection).find_by_hash(work.hasher.hash(token))
-    work.audit.record(
-        AuditEvent.API_KEY_ON_SDK_ROUTE,
-        app_id=key["app_id"] if key else None,
-        actor=f"api_key:{key['id']}" if key else "unknown_api_key",
-        route=route,
-    )
+    # Only a real key is a leak worth recording; junk that merely looks like one would let anyone
+    # fill the audit log.
+    if key is not None:
+        work.audit.record(
+            AuditEvent.API_KEY_ON_SDK_ROUTE,
+            app_id=key["app_id"],
+            actor=f"api_key:{key['id']}",
+            route=route,
+        )
     raise ApiKeyNotAllowed()

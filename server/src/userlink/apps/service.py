@@ -55,10 +55,12 @@ def create_app(
     work: Work,
     *,
     name: str,
-    code_lifetime_seconds: int = rules.DEFAULT_CODE_LIFETIME_SECONDS,
+    code_lifetime_seconds: int | None = None,
     linking_enabled: bool = True,
     actor: str = "operator",
 ) -> CreatedApp:
+    if code_lifetime_seconds is None:
+        code_lifetime_seconds = work.settings.default_code_lifetime_seconds
     if not rules.is_valid_code_lifetime(code_lifetime_seconds):
         raise InvalidCodeLifetime()
     app_id = new_id()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from userlink.api_keys.errors import ApiKeyExpired, ApiKeyRevoked, InsufficientScope, InvalidApiKey
+from userlink.api_keys.errors import ApiKeyNotAllowed
 from userlink.apps.errors import AppDisabled
 from userlink.auth_codes import service
 from userlink.auth_codes.errors import (
@@ -18,21 +18,14 @@ from userlink.auth_codes.schemas import (
     RedeemRequest,
     RedeemResponse,
 )
-from userlink.dependencies import LinkCaller, WorkDep, rate_limit
-from userlink.errors import InvalidJson, MissingCredentials, RateLimited, UnsupportedMediaType
+from userlink.dependencies import API_KEY_ERRORS, LinkCaller, WorkDep, rate_limit
+from userlink.errors import InvalidJson, RateLimited, UnsupportedMediaType
 from userlink.installs.endpoints import configuration_out, credentials_out
-from userlink.installs.service import DeviceFacts
+from userlink.installs.errors import InstallDeregistered
+from userlink.installs.schemas import device_facts
 from userlink.kit.ids import parse_id
 from userlink.web import client_address, error_responses, require_json
 
-API_KEY_ERRORS = (
-    MissingCredentials,
-    InvalidApiKey,
-    ApiKeyRevoked,
-    ApiKeyExpired,
-    InsufficientScope,
-    RateLimited,
-)
 BODY_ERRORS = (InvalidJson, UnsupportedMediaType)
 
 router = APIRouter(tags=["server-to-server"])
@@ -61,6 +54,8 @@ def issue_auth_code(body: AuthCodeRequest, caller: LinkCaller, work: WorkDep) ->
         AuthCodeAlreadyUsed,
         AuthCodeAppMismatch,
         AppDisabled,
+        InstallDeregistered,
+        ApiKeyNotAllowed,
         RateLimited,
         *BODY_ERRORS,
     ),
@@ -76,15 +71,7 @@ def redeem_auth_code(request: Request, body: RedeemRequest, work: WorkDep) -> Re
         code=body.authentication_code,
         installation_nonce=body.installation_nonce,
         app_id=app_id,
-        device=DeviceFacts(
-            platform=body.device.platform,
-            os_version=body.device.os_version,
-            model=body.device.model,
-            screen_diagonal_inches=body.device.screen_diagonal_inches,
-            ios_idiom=body.device.ios_idiom,
-            app_version=body.app.app_version,
-            sdk_version=body.app.sdk_version,
-        ),
+        device=device_facts(body.device, body.app),
     )
     return RedeemResponse(
         user_id=str(redemption.user_id),

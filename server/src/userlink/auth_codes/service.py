@@ -128,9 +128,9 @@ def _redeem_unclaimable(
     row = AuthCodeRepository(work.connection).find(code_hash)
     if row is None:
         raise AuthCodeInvalid()
-    if app_id is not None and row["app_id"] != app_id:
-        raise AuthCodeAppMismatch()
     if row["redeemed_at"] is None:
+        if app_id is not None and row["app_id"] != app_id:
+            raise AuthCodeAppMismatch()
         raise AuthCodeExpired()
     now = work.clock.now()
     retry = rules.is_retry(
@@ -139,7 +139,7 @@ def _redeem_unclaimable(
         presented_nonce_hash=nonce_hash,
         now=now,
         window_seconds=work.settings.redemption_retry_window_seconds,
-    )
+    ) and (app_id is None or row["app_id"] == app_id)
     install = installs.find(work, row["install_id"]) if row["install_id"] else None
     if retry and install is not None and install.status == installs.LIVE:
         # The first answer was lost: same user and install, fresh credentials, older ones revoked.

@@ -6,8 +6,9 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from userlink.api_keys.errors import ApiKeyNotAllowed
 from userlink.dependencies import SdkCallerDep, WorkDep, rate_limit, refuse_api_keys
-from userlink.errors import RateLimited
+from userlink.errors import MissingCredentials, RateLimited
 from userlink.installs import service
 from userlink.installs.errors import (
     AccessTokenExpired,
@@ -23,12 +24,18 @@ from userlink.installs.schemas import (
     RefreshOut,
     StatusOut,
 )
-from userlink.users import service as users
 from userlink.web import client_address, error_responses, require_json
 
 router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
 
-SDK_AUTH_ERRORS = (AccessTokenInvalid, AccessTokenExpired, InstallDeregistered, RateLimited)
+SDK_AUTH_ERRORS = (
+    MissingCredentials,
+    AccessTokenInvalid,
+    AccessTokenExpired,
+    InstallDeregistered,
+    ApiKeyNotAllowed,
+    RateLimited,
+)
 
 
 def credentials_out(credentials: service.Credentials) -> CredentialsOut:
@@ -44,7 +51,7 @@ def configuration_out(is_active: bool) -> ConfigurationOut:
     response_model=RefreshOut,
     dependencies=[Depends(require_json)],
     responses=error_responses(
-        RefreshTokenInvalid, RefreshTokenExpired, InstallDeregistered, RateLimited
+        RefreshTokenInvalid, RefreshTokenExpired, InstallDeregistered, ApiKeyNotAllowed, RateLimited
     ),
     summary="Exchange a refresh token for new credentials (the refresh token rotates)",
 )
@@ -62,14 +69,14 @@ def refresh_token(request: Request, body: RefreshIn, work: WorkDep) -> RefreshOu
     summary="The install's status: linked, active (is_remote_enabled), configuration",
 )
 def status(caller: SdkCallerDep, work: WorkDep) -> StatusOut:
-    user = users.lock(work, caller.user_id)
+    current = service.status(work, caller)
     return StatusOut(
         user_id=str(caller.user_id),
         install_id=str(caller.install_id),
-        is_linked=bool(user and user.is_linked),
-        is_remote_enabled=caller.is_active,
-        inactive_reason=caller.inactive_reason,
-        configuration=configuration_out(caller.is_active),
+        is_linked=current.is_linked,
+        is_remote_enabled=current.is_active,
+        inactive_reason=current.inactive_reason,
+        configuration=configuration_out(current.is_active),
     )
 
 

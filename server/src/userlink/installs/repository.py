@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
-from userlink.models import installs, sdk_tokens
+from userlink.models import apps, installs, sdk_tokens
 
 
 class InstallRepository:
@@ -91,8 +91,10 @@ class TokenRepository:
                 installs.c.status,
                 installs.c.is_active,
                 installs.c.inactive_reason,
+                apps.c.is_remote_enabled.label("app_enabled"),
             )
             .join(installs, installs.c.id == sdk_tokens.c.install_id)
+            .join(apps, apps.c.id == installs.c.app_id)
             .where(sdk_tokens.c.token_hash == token_hash)
         )
         return self._connection.execute(query).mappings().first()

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from userlink.installs.rules import Platform
+from userlink.installs.service import DeviceFacts
 from userlink.kit.clock import iso_utc
 
 UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
@@ -39,6 +40,18 @@ class DeviceIn(Strict):
 class AppInfoIn(Strict):
     app_version: ShortText | None = None
     sdk_version: ShortText | None = None
+
+
+def device_facts(device: DeviceIn, app: AppInfoIn) -> DeviceFacts:
+    return DeviceFacts(
+        platform=device.platform,
+        os_version=device.os_version,
+        model=device.model,
+        screen_diagonal_inches=device.screen_diagonal_inches,
+        ios_idiom=device.ios_idiom,
+        app_version=app.app_version,
+        sdk_version=app.sdk_version,
+    )
 
 
 class CredentialsOut(BaseModel):

@@ -23,6 +23,7 @@ from userlink.installs.rules import DeviceClass, InactiveReason, Platform
 from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
+from userlink.payloads import rules as payload_rules
 from userlink.users.repository import UserRepository
 from userlink.work import Work
 
@@ -86,8 +87,9 @@ class SdkCaller:
     install_id: uuid.UUID
     app_id: uuid.UUID
     user_id: uuid.UUID
-    is_active: bool
+    is_active: bool  # the user's active install, in an app that is not remote-disabled
     inactive_reason: str | None
+    app_enabled: bool = True
 
     @property
     def actor(self) -> str:
@@ -153,9 +155,22 @@ def register(
 
 
 def get(work: Work, install_id: uuid.UUID) -> Install:
+    """An install the caller knows exists; gone in the meantime (its user erased) is a
+    deregistration, not a server error."""
     row = InstallRepository(work.connection).get(install_id)
-    assert row is not None
+    if row is None:
+        raise InstallDeregistered()
     return Install.from_row(row)
+
+
+def get_live_locked(work: Work, caller: SdkCaller) -> Install:
+    """The caller's install under its user's row lock, checked again now that nothing can change
+    it: reset or moved since the token was checked means the caller may not act."""
+    UserRepository(work.connection).lock(caller.user_id)
+    install = get(work, caller.install_id)
+    if install.status != LIVE or install.user_id != caller.user_id:
+        raise InstallDeregistered()
+    return install
 
 
 def find(work: Work, install_id: uuid.UUID) -> Install | None:
@@ -252,12 +267,14 @@ def authenticate(work: Work, token: str) -> SdkCaller:
         raise AccessTokenInvalid()
     if as_utc(row["expires_at"]) <= work.clock.now():
         raise AccessTokenExpired()
+    app_enabled = bool(row["app_enabled"])
     return SdkCaller(
         install_id=row["install_id"],
         app_id=row["app_id"],
         user_id=row["user_id"],
-        is_active=row["is_active"],
-        inactive_reason=row["inactive_reason"],
+        is_active=row["is_active"] and app_enabled,
+        inactive_reason=row["inactive_reason"] if app_enabled else "APP_DISABLED",
+        app_enabled=app_enabled,
     )
 
 
@@ -289,7 +306,7 @@ def refresh(work: Work, refresh_token: str) -> tuple[Install, Credentials]:
 
 def reset(work: Work, caller: SdkCaller) -> None:
     """Deregister the install: credentials revoked, the active role handed on by the rule."""
-    UserRepository(work.connection).lock(caller.user_id)
+    get_live_locked(work, caller)
     now = work.clock.now()
     InstallRepository(work.connection).end(
         caller.install_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=now
@@ -308,9 +325,10 @@ def reset(work: Work, caller: SdkCaller) -> None:
 
 @dataclass(frozen=True)
 class UploadSettings:
-    max_batch_size: int = 100
-    max_payload_bytes: int = 65_536
-    max_batch_bytes: int = 1_000_000
+    # The limits ingest enforces (payloads/rules.py); the body limit bounds a whole batch.
+    max_batch_size: int = payload_rules.MAX_BATCH_SIZE
+    max_payload_bytes: int = payload_rules.MAX_PAYLOAD_BYTES
+    max_batch_bytes: int = payload_rules.MAX_BATCH_BYTES
     min_interval_seconds: int = 30
 
 
@@ -356,3 +374,19 @@ def move_to_user(work: Work, install: Install, user_id: uuid.UUID) -> None:
     """The install joins another user (legacy link to a known external id); the caller holds
     both users' locks and applies the rule afterwards."""
     InstallRepository(work.connection).move_to_user(install.id, user_id)
+
+
+@dataclass(frozen=True)
+class InstallStatus:
+    is_linked: bool
+    is_active: bool
+    inactive_reason: str | None
+
+
+def status(work: Work, caller: SdkCaller) -> InstallStatus:
+    user = UserRepository(work.connection).get(caller.user_id)
+    return InstallStatus(
+        is_linked=bool(user and user["external_id"] is not None),
+        is_active=caller.is_active,
+        inactive_reason=caller.inactive_reason,
+    )

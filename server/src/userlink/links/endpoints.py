@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from userlink.api_keys.errors import ApiKeyNotAllowed
 from userlink.apps.errors import AppDisabled, InvalidAppCredentials
 from userlink.auth_codes.errors import (
     AuthCodeAlreadyUsed,
@@ -14,7 +15,8 @@ from userlink.auth_codes.errors import (
 from userlink.dependencies import AppCaller, SdkCallerDep, WorkDep
 from userlink.errors import InvalidJson, MissingCredentials, RateLimited, UnsupportedMediaType
 from userlink.installs.endpoints import SDK_AUTH_ERRORS, configuration_out, credentials_out
-from userlink.installs.service import DeviceFacts, Install
+from userlink.installs.schemas import device_facts
+from userlink.installs.service import Install
 from userlink.links import service
 from userlink.links.errors import ExternalIdAlreadyLinked, InstallNotLinked, UserAlreadyLinked
 from userlink.links.schemas import (
@@ -46,7 +48,12 @@ def state_out(user: User, install: Install) -> InstallStateOut:
     response_model=RegisterInstallOut,
     dependencies=[Depends(require_json)],
     responses=error_responses(
-        MissingCredentials, InvalidAppCredentials, AppDisabled, RateLimited, *BODY_ERRORS
+        MissingCredentials,
+        InvalidAppCredentials,
+        AppDisabled,
+        ApiKeyNotAllowed,
+        RateLimited,
+        *BODY_ERRORS,
     ),
     summary="Legacy init: register an install with the app id and app secret (HTTP Basic)",
 )
@@ -55,15 +62,7 @@ def register_install(body: RegisterInstallIn, app: AppCaller, work: WorkDep) -> 
         work,
         app,
         installation_nonce=body.installation_nonce,
-        device=DeviceFacts(
-            platform=body.device.platform,
-            os_version=body.device.os_version,
-            model=body.device.model,
-            screen_diagonal_inches=body.device.screen_diagonal_inches,
-            ios_idiom=body.device.ios_idiom,
-            app_version=body.app.app_version,
-            sdk_version=body.app.sdk_version,
-        ),
+        device=device_facts(body.device, body.app),
     )
     return RegisterInstallOut(
         user_id=str(registration.user.id),

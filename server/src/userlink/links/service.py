@@ -64,17 +64,19 @@ def link_install(
     app = apps.get_app(work, caller.app_id)
     if not app.linking_enabled:
         raise UserlinkingNotConfigured()
-    install = installs.find(work, install_id) if install_id is not None else None
-    if install is None:
+    found = installs.find(work, install_id) if install_id is not None else None
+    if found is None:
         raise InstallNotFound()
-    if install.app_id != app.id:
+    if found.app_id != app.id:
         raise InstallDoesNotBelongToApp()
+    user = users.lock(work, found.user_id)
+    # Read again under the user's lock: a reset or a move in between must not be linked over.
+    install = installs.find(work, found.id)
+    if user is None or install is None or install.user_id != user.id:
+        raise InstallNotFound()
     if install.status == installs.DISABLED:
         raise InstallDisabled()
     if install.status != installs.LIVE:
-        raise InstallDeleted()
-    user = users.lock(work, install.user_id)
-    if user is None:
         raise InstallDeleted()
     if user.external_id == external_id:
         return user.id

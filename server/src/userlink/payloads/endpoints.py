@@ -4,9 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from userlink.api_keys.errors import ApiKeyExpired, ApiKeyRevoked, InsufficientScope, InvalidApiKey
-from userlink.dependencies import ReadCaller, SdkCallerDep, WorkDep
-from userlink.errors import InvalidJson, MissingCredentials, RateLimited, UnsupportedMediaType
+from userlink.dependencies import API_KEY_ERRORS, ReadCaller, SdkCallerDep, WorkDep
+from userlink.errors import InvalidJson, UnsupportedMediaType
 from userlink.installs.endpoints import SDK_AUTH_ERRORS
 from userlink.kit.ids import parse_id
 from userlink.payloads import service
@@ -67,12 +66,7 @@ def upload_payloads(body: UploadIn, caller: SdkCallerDep, work: WorkDep) -> Uplo
     "/v2/users/{user_id}/timeline",
     response_model=TimelineOut,
     responses=error_responses(
-        MissingCredentials,
-        InvalidApiKey,
-        ApiKeyRevoked,
-        ApiKeyExpired,
-        InsufficientScope,
-        RateLimited,
+        *API_KEY_ERRORS,
         UserNotFound,
         InvalidCursor,
     ),

@@ -29,6 +29,13 @@ class InvalidCursor(ValidationFailed):
     default_message = "The cursor is not one this API returned."
 
 
-class UnencodablePayload(ValidationFailed):
-    error_code = "VALIDATION_ERROR"
-    default_message = "A payload body holds text that is not valid Unicode (a lone surrogate)."
+class InvalidPayloadBody(ValidationFailed):
+    error_code = "INVALID_PAYLOAD_BODY"
+    default_message = (
+        "A payload body must be JSON that can be stored: no lone surrogates, NaN or Infinity."
+    )
+
+
+class InvalidTimestamp(ValidationFailed):
+    error_code = "INVALID_TIMESTAMP"
+    default_message = "A payload timestamp must fall between 1970 and 9999 in UTC."

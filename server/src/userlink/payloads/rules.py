@@ -6,23 +6,38 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from userlink.kit.clock import as_utc
 
 MAX_BATCH_SIZE = 100
 MAX_PAYLOAD_BYTES = 65_536
+# Under the default 1 MiB request limit, with room for the envelope.
 MAX_BATCH_BYTES = 1_000_000
 
 
+MAX_ROW_ID = 2**63 - 1
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def body_size(body: Any) -> int | None:
-    """Bytes of the body as compact UTF-8 JSON; None when it holds a lone surrogate (a JSON
-    `\\ud800` escape), which no database can store as text."""
+    """Bytes of the body as compact UTF-8 JSON; None when it cannot be stored as JSON text: a lone
+    surrogate (a JSON `\\ud800` escape), NaN or Infinity."""
     try:
-        return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    except UnicodeEncodeError:
+        encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return len(encoded.encode("utf-8"))
+    except (UnicodeEncodeError, ValueError):
         return None
+
+
+def to_utc(moment: datetime) -> datetime | None:
+    """The moment in UTC (stored so on every database), or None when it falls outside 1970-9999."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return utc if utc >= EARLIEST else None
 
 
 def first_duplicate(ids: Sequence[str]) -> str | None:
@@ -42,7 +57,11 @@ def encode_cursor(occurred_at: datetime, row_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        moment, _, row_id = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return as_utc(datetime.fromisoformat(moment)), int(row_id)
+        moment, _, row_text = base64.urlsafe_b64decode(padded).decode().partition("|")
+        row_id = int(row_text)
+        decoded = to_utc(as_utc(datetime.fromisoformat(moment)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+    if decoded is None or not 0 <= row_id <= MAX_ROW_ID:
+        return None
+    return decoded, row_id

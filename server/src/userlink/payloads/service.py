@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from userlink.installs import service as installs
+from userlink.installs.errors import InstallDeregistered
 from userlink.installs.service import SdkCaller
 from userlink.kit.clock import as_utc
 from userlink.payloads import rules
@@ -16,8 +17,9 @@ from userlink.payloads.errors import (
     DuplicatePayloadId,
     EmptyBatch,
     InvalidCursor,
+    InvalidPayloadBody,
+    InvalidTimestamp,
     PayloadTooLarge,
-    UnencodablePayload,
 )
 from userlink.payloads.repository import PayloadRepository
 from userlink.users import service as users
@@ -67,7 +69,11 @@ def validate_batch(batch: list[IncomingPayload]) -> None:
     for payload in batch:
         size = rules.body_size(payload.body)
         if size is None:
-            raise UnencodablePayload(f"Payload {payload.client_id} holds a lone surrogate.")
+            raise InvalidPayloadBody(
+                f"Payload {payload.client_id}: its body holds a lone surrogate, NaN or Infinity."
+            )
+        if rules.to_utc(payload.occurred_at) is None:
+            raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")
         if size > rules.MAX_PAYLOAD_BYTES:
             raise PayloadTooLarge(f"Payload {payload.client_id} is {size} bytes; at most 65536.")
     duplicate = rules.first_duplicate([p.client_id for p in batch])
@@ -81,6 +87,9 @@ def ingest(work: Work, caller: SdkCaller, batch: list[IncomingPayload]) -> Inges
     # the activity the install has when it is stored: processed or kept apart, never both.
     users.lock_shared(work, caller.user_id)
     install = installs.get(work, caller.install_id)
+    if install.status != installs.LIVE or install.user_id != caller.user_id:
+        raise InstallDeregistered()
+    processed = install.is_active and caller.app_enabled
     now = work.clock.now()
     inserted = PayloadRepository(work.connection).insert_new(
         [
@@ -90,17 +99,17 @@ def ingest(work: Work, caller: SdkCaller, batch: list[IncomingPayload]) -> Inges
                 "install_id": install.id,
                 "client_id": payload.client_id,
                 "type": payload.type,
-                "occurred_at": payload.occurred_at,
+                "occurred_at": rules.to_utc(payload.occurred_at),
                 "received_at": now,
                 "body": payload.body,
-                "processed": install.is_active,
+                "processed": processed,
             }
             for payload in batch
         ]
     )
-    fresh_status = "processed" if install.is_active else "not_processed"
+    fresh_status = "processed" if processed else "not_processed"
     return IngestResult(
-        is_remote_enabled=install.is_active,
+        is_remote_enabled=processed,
         results=[
             PayloadResult(p.client_id, fresh_status if p.client_id in inserted else "duplicate")
             for p in batch

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from userlink.api_keys.errors import ApiKeyExpired, ApiKeyRevoked, InsufficientScope, InvalidApiKey
 from userlink.auth_codes.errors import InvalidExternalId
-from userlink.dependencies import DeleteCaller, LinkCaller, ReadCaller, WorkDep
-from userlink.errors import InvalidJson, MissingCredentials, RateLimited, UnsupportedMediaType
+from userlink.dependencies import API_KEY_ERRORS, DeleteCaller, LinkCaller, ReadCaller, WorkDep
+from userlink.errors import InvalidJson, UnsupportedMediaType
 from userlink.installs.errors import (
     InstallDeleted,
     InstallDisabled,
@@ -27,15 +26,6 @@ from userlink.users import service
 from userlink.users.errors import UserNotFound
 from userlink.users.schemas import InstallOut, LinkRequest, LinkResponse, UserOut
 from userlink.web import error_responses, require_json
-
-API_KEY_ERRORS = (
-    MissingCredentials,
-    InvalidApiKey,
-    ApiKeyRevoked,
-    ApiKeyExpired,
-    InsufficientScope,
-    RateLimited,
-)
 
 router = APIRouter(tags=["server-to-server"])
 

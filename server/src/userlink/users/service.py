@@ -15,7 +15,7 @@ from userlink.installs import service as installs
 from userlink.installs.service import Install
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.users.errors import UserNotFound
+from userlink.users.errors import ConcurrentChange, UserNotFound
 from userlink.users.repository import UserRepository
 from userlink.work import Work
 
@@ -64,7 +64,8 @@ def get_or_create_linked(work: Work, app_id: uuid.UUID, external_id: str) -> tup
         existing = repository.find_by_external_id(app_id, external_id)
         assert existing is not None, "the unique constraint refused, so the row exists"
     row = repository.lock(existing["id"])
-    assert row is not None
+    if row is None:
+        raise ConcurrentChange()
     return User.from_row(row), True
 
 
