@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import RowMapping
+
 from userlink.api_keys.service import ApiKeyCaller
 from userlink.apps import service as apps
 from userlink.audit.rules import AuditEvent
@@ -125,13 +127,7 @@ def _redeem_unclaimable(
     work: Work, code_hash: str, nonce_hash: str, app_id: uuid.UUID | None
 ) -> Redemption:
     """The code could not be claimed: unknown, expired, a retry of a lost answer, or a replay."""
-    row = AuthCodeRepository(work.connection).find(code_hash)
-    if row is None:
-        raise AuthCodeInvalid()
-    if row["redeemed_at"] is None:
-        if app_id is not None and row["app_id"] != app_id:
-            raise AuthCodeAppMismatch()
-        raise AuthCodeExpired()
+    row = _redeemed_or_refuse(work, code_hash, app_id)
     now = work.clock.now()
     retry = rules.is_retry(
         redeemed_at=as_utc(row["redeemed_at"]),
@@ -170,6 +166,19 @@ def _redeem_unclaimable(
     raise AuthCodeAlreadyUsed()
 
 
+def _redeemed_or_refuse(work: Work, code_hash: str, app_id: uuid.UUID | None) -> RowMapping:
+    """Why an unclaimable code could not be claimed: unknown or expired codes are refused here;
+    a redeemed one is returned for the caller to tell a retry from a replay."""
+    row = AuthCodeRepository(work.connection).find(code_hash)
+    if row is None:
+        raise AuthCodeInvalid()
+    if row["redeemed_at"] is None:
+        if app_id is not None and row["app_id"] != app_id:
+            raise AuthCodeAppMismatch()
+        raise AuthCodeExpired()
+    return row
+
+
 def claim_for_link(
     work: Work, *, code: str, app_id: uuid.UUID, install_id: uuid.UUID
 ) -> tuple[uuid.UUID, str]:
@@ -179,11 +188,7 @@ def claim_for_link(
     code_hash = work.hasher.hash(code)
     claimed = repository.claim(code_hash, work.hasher.hash(str(install_id)), work.clock.now())
     if claimed is None:
-        row = repository.find(code_hash)
-        if row is None:
-            raise AuthCodeInvalid()
-        if row["redeemed_at"] is None:
-            raise AuthCodeExpired()
+        row = _redeemed_or_refuse(work, code_hash, app_id)
         work.audit.record(
             AuditEvent.CODE_REPLAY_REFUSED, app_id=row["app_id"], install_id=install_id
         )
