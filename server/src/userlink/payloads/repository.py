@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, or_, select, update
+from sqlalchemy import Connection, RowMapping, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from userlink.models import payloads
@@ -46,10 +46,14 @@ class PayloadRepository:
         )
         if after is not None:
             moment, row_id = after
+            # A row-value comparison, not an OR: both databases then seek the timeline index to
+            # the cursor instead of filtering every earlier row (measured: 262 ms at the middle of
+            # 1M payloads with the OR, bench/RESULTS.md).
             query = query.where(
-                or_(
-                    payloads.c.occurred_at > moment,
-                    and_(payloads.c.occurred_at == moment, payloads.c.id > row_id),
+                tuple_(payloads.c.occurred_at, payloads.c.id)
+                > tuple_(
+                    literal(moment, payloads.c.occurred_at.type),
+                    literal(row_id, payloads.c.id.type),
                 )
             )
         return self._connection.execute(query).mappings().all()
