@@ -14,8 +14,12 @@ and the load comes from a separate process.
 - `load.py`: the shared load generator (asyncio, one keep-alive httpx client per connection) and
   its `Plan` / `Measurement` types; `cpu.py`: who used the CPU while it ran.
 - `scenario.py`: what a scenario module receives (`Context`) and returns (`ScenarioResult`).
-- One module per scenario: `auth_codes.py` so far. A new one (payload ingest, timeline pages)
-  exposes `NAME`, `DESCRIPTION` and `run(ctx)`, and is listed in `run.SCENARIOS`.
+- `direct.py`: rows measured straight on the database from the bench process, no HTTP (the
+  ceiling a route's own statements reach on the same database, same run).
+- One module per scenario, exposing `NAME`, `DESCRIPTION` and `run(ctx)`, listed in
+  `run.SCENARIOS`: `auth_codes.py`, `payload_ingest.py` (batches of 100 payloads against the
+  same INSERTs made directly) and `timeline.py` (random-cursor pages of a bulk-loaded timeline,
+  `--timeline-rows`, with the page query's plan).
 """
 
 from __future__ import annotations

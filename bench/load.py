@@ -24,6 +24,7 @@ import httpx
 from bench.cpu import CpuMeter, CpuSnapshot, CpuUse
 
 JSON = (("content-type", "application/json"),)
+DIRECT = "DIRECT"  # the method of a row measured on the database, no HTTP (bench/direct.py)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Plan:
     body_template: str | None = None
     # ...or bodies each sent once, in order; the measurement ends early when they run out.
     bodies: tuple[bytes, ...] | None = None
+    # Paths that request n takes in turn (paths[n % len]) instead of `path`: a cursor per page.
+    paths: tuple[str, ...] | None = None
+    # Headers of connection i on top of `headers` (connection_headers[i % len]): a credential per
+    # simulated device, so concurrent callers do not share one user's row locks.
+    connection_headers: tuple[tuple[tuple[str, str], ...], ...] | None = None
     expected_status: int = 200
     note: str = ""
 
@@ -121,7 +127,6 @@ class _Run:
         self.plan = plan
         self.options = options
         self.meter = meter
-        self.headers = dict(plan.headers)
         self.sequence = 0
         self.measured_started = 0
         self.warmup_requests = 0
@@ -131,17 +136,26 @@ class _Run:
         self.last_answer = 0.0
         self.window_answers = 0
 
-    def next_body(self) -> bytes | None:
+    def headers(self, connection: int) -> dict[str, str]:
+        headers = dict(self.plan.headers)
+        if self.plan.connection_headers:
+            chosen = self.plan.connection_headers[connection % len(self.plan.connection_headers)]
+            headers.update(chosen)
+        return headers
+
+    def next_request(self) -> tuple[str, bytes] | None:
+        """The path and body of the next request, or None when the pre-made bodies ran out."""
         n = self.sequence
         self.sequence += 1
+        path = self.plan.paths[n % len(self.plan.paths)] if self.plan.paths else self.plan.path
         if self.plan.bodies is not None:
             if n >= len(self.plan.bodies):
                 self.exhausted = True
                 return None
-            return self.plan.bodies[n]
+            return path, self.plan.bodies[n]
         if self.plan.body_template is not None:
-            return self.plan.body_template.replace("{n}", str(n)).encode()
-        return b""
+            return path, self.plan.body_template.replace("{n}", str(n)).encode()
+        return path, b""
 
     async def run(self) -> Measurement:
         start = time.perf_counter()
@@ -149,7 +163,7 @@ class _Run:
         self.until = (
             math.inf if self.options.requests else self.measured_from + self.options.duration
         )
-        workers = [asyncio.create_task(self.worker()) for _ in range(self.options.concurrency)]
+        workers = [asyncio.create_task(self.worker(i)) for i in range(self.options.concurrency)]
         await asyncio.sleep(max(0.0, self.measured_from - time.perf_counter()))
         cpu_start = self.meter.snapshot()
         timed = math.isfinite(self.until)
@@ -195,17 +209,19 @@ class _Run:
             self.measured_started += 1
         return True
 
-    async def worker(self) -> None:
+    async def worker(self, connection: int) -> None:
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        headers = self.headers(connection)
         async with httpx.AsyncClient(base_url=self.url, limits=limits, timeout=60) as client:
             while self.keep_going(time.perf_counter()):
-                body = self.next_body()
-                if body is None:
+                request = self.next_request()
+                if request is None:
                     return
+                path, body = request
                 started = time.perf_counter()
                 try:
                     response = await client.request(
-                        self.plan.method, self.plan.path, content=body, headers=self.headers
+                        self.plan.method, path, content=body, headers=headers
                     )
                     outcome = response.status_code
                 except httpx.HTTPError as error:

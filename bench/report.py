@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.load import Measurement
+from bench.load import DIRECT, Measurement
 from bench.scenario import ScenarioResult
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -29,6 +29,11 @@ small JSON body and does one INSERT in one transaction through the platform's ow
 core busy) for the uvicorn process / the load process / all PostgreSQL processes / the whole
 machine (when `all` is well above the sum of the others, something else was running and the row
 is pessimistic).
+
+Some sections divide by another row, named in their column headers (`÷ direct`): the same work
+done straight on the database by the bench process, no HTTP. In those `direct` rows a request is
+one transaction, and the `load` CPU column is the bench process doing it (the server is idle).
+A section whose requests carry several items (a batch of payloads) adds a column for items/s.
 """
 
 COLUMNS = (
@@ -44,6 +49,13 @@ COLUMNS = (
     "server CPU ms/req",
     "CPU server / load / pg / all",
 )
+
+
+def columns(result: ScenarioResult) -> list[str]:
+    names = [name.replace("÷ bare", f"÷ {result.baseline_name}") for name in COLUMNS]
+    if result.unit is not None:
+        names.insert(3, result.unit[0])
+    return names
 
 
 @dataclass(frozen=True)
@@ -78,30 +90,36 @@ def _ratio(value: float, base: float | None) -> str:
     return f"{value / base:.2f}"
 
 
-def cells(row: Measurement, base: Measurement | None) -> list[str]:
+def cells(
+    row: Measurement, base: Measurement | None, unit: tuple[str, int] | None = None
+) -> list[str]:
     errors = str(row.errors)
     if row.unexpected:
         errors += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(row.unexpected.items())) + ")"
     requests = str(row.requests) + (" (ran out)" if row.exhausted else "")
+    per_unit = [f"{row.rate * unit[1]:.0f}"] if unit is not None else []
+    direct = row.plan.method == DIRECT  # the server did nothing: no server CPU per request
     return [
         row.plan.label + (f" ({row.plan.note})" if row.plan.note else ""),
         requests,
         f"{row.rate:.0f}",
+        *per_unit,
         f"{row.p50:.1f}",
         f"{row.p99:.1f}",
         _ratio(row.rate, base.rate if base else None),
         _ratio(row.p50, base.p50 if base else None),
         _ratio(row.p99, base.p99 if base else None),
         errors,
-        f"{row.cpu.server / row.rate * 1000:.1f}" if row.rate else "-",
+        f"{row.cpu.server / row.rate * 1000:.1f}" if row.rate and not direct else "-",
         row.cpu.describe(),
     ]
 
 
 def text_table(result: ScenarioResult, info: RunInfo) -> str:
     base = result.baseline_row()
-    grid = [list(COLUMNS), *(cells(row, base) for row in result.rows)]
-    widths = [max(len(line[i]) for line in grid) for i in range(len(COLUMNS))]
+    names = columns(result)
+    grid = [names, *(cells(row, base, result.unit) for row in result.rows)]
+    widths = [max(len(line[i]) for line in grid) for i in range(len(names))]
     lines = [
         f"{result.name} · {info.backend} — {info.database}; {info.server}; {info.load}",
     ]
@@ -124,6 +142,7 @@ def heading(result: ScenarioResult, info: RunInfo) -> str:
 
 def markdown_section(result: ScenarioResult, info: RunInfo) -> str:
     base = result.baseline_row()
+    names = columns(result)
     lines = [
         heading(result, info),
         "",
@@ -135,10 +154,10 @@ def markdown_section(result: ScenarioResult, info: RunInfo) -> str:
         f"- Load: {info.load}, one separate process (asyncio, httpx keep-alive clients)",
         f"- Command: `{info.command}`",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(COLUMNS))) + "|",
+        "| " + " | ".join(names) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(names))) + "|",
     ]
-    lines += ["| " + " | ".join(cells(row, base)) + " |" for row in result.rows]
+    lines += ["| " + " | ".join(cells(row, base, result.unit)) + " |" for row in result.rows]
     if result.notes:
         lines.append("")
         lines += result.notes

@@ -2,6 +2,7 @@
 
     python -m bench.run                          # SQLite, and PostgreSQL if its URL is set
     python -m bench.run --backend sqlite --duration 20 --concurrency 64
+    python -m bench.run --scenario timeline --timeline-rows 1000000   # the recorded timeline size
     USERLINK_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         python -m bench.run --record             # writes bench/RESULTS.md
 
@@ -24,7 +25,7 @@ from types import ModuleType
 
 from sqlalchemy.engine import make_url
 
-from bench import ROOT, auth_codes, backends, report
+from bench import ROOT, auth_codes, backends, payload_ingest, report, timeline
 from bench.cpu import machine_busy
 from bench.load import LoadOptions, LoadProcess
 from bench.scenario import Context, ScenarioResult
@@ -34,7 +35,9 @@ from userlink.platform import build_platform
 from userlink_testing.live import test_settings
 
 QUIET_CORES = 0.25
-SCENARIOS: dict[str, ModuleType] = {module.NAME: module for module in (auth_codes,)}
+SCENARIOS: dict[str, ModuleType] = {
+    module.NAME: module for module in (auth_codes, payload_ingest, timeline)
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -61,6 +64,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (default 1)")
     parser.add_argument(
+        "--timeline-rows",
+        type=int,
+        default=100_000,
+        help="payloads of the timeline scenario's user, bulk-inserted (default %(default)s; "
+        "the recorded runs use 1000000)",
+    )
+    parser.add_argument(
         "--postgres-database",
         default=backends.DEFAULT_POSTGRES_DATABASE,
         help="dropped and recreated on each run (default %(default)s)",
@@ -84,6 +94,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--concurrency and --workers must be at least 1, --duration positive")
     if args.requests is not None and args.requests < 1:
         parser.error("--requests must be at least 1")
+    if args.timeline_rows < 1:
+        parser.error("--timeline-rows must be at least 1")
     return args
 
 
@@ -157,7 +169,15 @@ def run_backend(
         server = ServerProcess(prepared.url, Path(workdir) / "uvicorn.log", workers=args.workers)
         try:
             with server:
-                ctx = Context(backend, server.url, server.pid, platform, options, load)
+                ctx = Context(
+                    backend,
+                    server.url,
+                    server.pid,
+                    platform,
+                    options,
+                    load,
+                    timeline_rows=args.timeline_rows,
+                )
                 results = [scenario.run(ctx) for scenario in scenarios]
             log = server.log_tail()
             if log.strip():
