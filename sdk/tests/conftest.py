@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -483,3 +484,27 @@ def read_state(state_dir: Path) -> Callable[[], dict[str, Any]]:
         return data
 
     return read
+
+
+@pytest.fixture
+def resetting_sdk(make_sdk, platform, network) -> Iterator[UserLink]:
+    """An SDK with a user whose `reset()` is under way: the platform holds the reset request
+    until the test ends, so every call in the test body meets a reset in progress."""
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_reset(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sdk/v1/reset":
+            entered.set()
+            release.wait(5)
+        return network.handle(request)
+
+    sdk = make_sdk(handler=slow_reset)
+    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+    resetting = threading.Thread(target=sdk.reset)
+    resetting.start()
+    entered.wait(5)
+    try:
+        yield sdk
+    finally:
+        release.set()
+        resetting.join(5)

@@ -251,26 +251,9 @@ def test_create_user_while_another_creation_runs_fails_with_user_creation_in_pro
     assert caught.value.reason is UserCreationFailureReason.USER_CREATION_IN_PROGRESS
 
 
-def test_create_user_during_reset_fails_with_sdk_reset_in_progress(make_sdk, platform, network):
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_reset(request):
-        if request.url.path == "/sdk/v1/reset":
-            entered.set()
-            release.wait(5)
-        return network.handle(request)
-
-    sdk = make_sdk(handler=slow_reset)
-    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
-    resetting = threading.Thread(target=sdk.reset)
-    resetting.start()
-    entered.wait(5)
-    try:
-        with pytest.raises(UserCreationError) as caught:
-            sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("bob")))
-    finally:
-        release.set()
-        resetting.join(5)
+def test_create_user_during_reset_fails_with_sdk_reset_in_progress(resetting_sdk, platform):
+    with pytest.raises(UserCreationError) as caught:
+        resetting_sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("bob")))
 
     assert caught.value.reason is UserCreationFailureReason.SDK_RESET_IN_PROGRESS
 

@@ -81,26 +81,9 @@ def test_create_user_after_reset_makes_a_new_install(user_sdk, platform):
     assert len(platform.installs) == 2
 
 
-def test_reset_during_reset_fails_with_sdk_reset_in_progress(make_sdk, platform, network):
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_reset(request):
-        if request.url.path == "/sdk/v1/reset":
-            entered.set()
-            release.wait(5)
-        return network.handle(request)
-
-    sdk = make_sdk(handler=slow_reset)
-    sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
-    first = threading.Thread(target=sdk.reset)
-    first.start()
-    entered.wait(5)
-    try:
-        with pytest.raises(ResetError) as caught:
-            sdk.reset()
-    finally:
-        release.set()
-        first.join(5)
+def test_reset_during_reset_fails_with_sdk_reset_in_progress(resetting_sdk):
+    with pytest.raises(ResetError) as caught:
+        resetting_sdk.reset()
 
     assert caught.value.reason is ResetFailureReason.SDK_RESET_IN_PROGRESS
 

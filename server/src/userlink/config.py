@@ -64,7 +64,3 @@ class Settings(BaseSettings):
                     "outside development (generate one with `userlink secret`)"
                 )
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

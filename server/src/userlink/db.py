@@ -84,9 +84,5 @@ class Database:
             else:
                 transaction.commit()
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     def dispose(self) -> None:
         self.engine.dispose()

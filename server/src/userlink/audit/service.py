@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from userlink.audit.repository import AuditRepository
 from userlink.audit.rules import AuditEvent
@@ -43,6 +42,3 @@ class AuditLog:
                 }
             ]
         )
-
-    def recent(self, **filters: Any) -> Sequence[RowMapping]:
-        return self._repository.list_recent(**filters)

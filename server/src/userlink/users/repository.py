@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
@@ -84,9 +83,3 @@ class UserRepository:
 
     def delete(self, user_id: uuid.UUID) -> None:
         self._connection.execute(delete(users).where(users.c.id == user_id))
-
-    def list_for_app(self, app_id: uuid.UUID, limit: int = 100) -> Sequence[RowMapping]:
-        query = (
-            select(users).where(users.c.app_id == app_id).order_by(users.c.created_at).limit(limit)
-        )
-        return self._connection.execute(query).mappings().all()
