@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from userlink.platform import Platform
+from userlink.runtime import Runtime
 from userlink_testing.backends import BACKENDS, empty_all_tables, prepare_database
 from userlink_testing.factories.api_keys import make_key
 from userlink_testing.factories.apps import make_app
@@ -39,12 +39,12 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
 def live(live_server: LiveServer) -> Iterator[LiveServer]:
     yield live_server
     live_server.clock.reset()
-    empty_all_tables(live_server.platform.database)
+    empty_all_tables(live_server.runtime.database)
 
 
 @pytest.fixture
-def platform(live: LiveServer) -> Platform:
-    return live.platform
+def runtime(live: LiveServer) -> Runtime:
+    return live.runtime
 
 
 @pytest.fixture
@@ -63,12 +63,12 @@ class Tenant:
 
 
 @pytest.fixture
-def tenant(platform: Platform) -> Tenant:
-    created = make_app(platform)
+def tenant(runtime: Runtime) -> Tenant:
+    created = make_app(runtime)
     return Tenant(
         app_id=created.app.id,
         app_secret=created.secret,
-        link_key=make_key(platform, created.app.id, scopes=("user.link",)),
-        read_key=make_key(platform, created.app.id, scopes=("user.read",)),
-        delete_key=make_key(platform, created.app.id, scopes=("user.delete",)),
+        link_key=make_key(runtime, created.app.id, scopes=("user.link",)),
+        read_key=make_key(runtime, created.app.id, scopes=("user.read",)),
+        delete_key=make_key(runtime, created.app.id, scopes=("user.delete",)),
     )

@@ -380,17 +380,20 @@ def _basic(request: httpx.Request) -> tuple[str, str]:
 class Network:
     """Between the SDK and the fake platform: can be down, or apply faults to the next requests
     in order: "refuse" (no connection), "drop_answer" (the platform processes the request, the
-    answer is lost), "http_500" / "http_503" / "http_429" (answered without processing)."""
+    answer is lost), "http_500" / "http_503" / "http_429" (answered without processing), or an
+    `httpx.Response` answered as it is (without processing)."""
 
     def __init__(self, platform: FakePlatform) -> None:
         self.platform = platform
         self.down = False
-        self.faults: list[str] = []
+        self.faults: list[str | httpx.Response] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         fault = self.faults.pop(0) if self.faults else None
+        if isinstance(fault, httpx.Response):
+            return fault
         if fault == "refuse":
             raise httpx.ConnectError("connection refused", request=request)
         if fault is not None and fault.startswith("http_"):

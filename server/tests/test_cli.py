@@ -40,13 +40,13 @@ def field(output: str, name: str) -> str:
     return match.group(1)
 
 
-def test_apps_create_prints_the_app_id_and_its_secret_once(run, platform):
+def test_apps_create_prints_the_app_id_and_its_secret_once(run, runtime):
     result = run("apps", "create", "Shop app")
 
     assert result.exit_code == 0, result.output
     assert TOKEN.findall(result.output) == [field(result.output, "app secret")]
     assert secrets.parse_kind(field(result.output, "app secret")) is secrets.SecretKind.APP_SECRET
-    assert count_rows(platform, apps, name="Shop app") == 1
+    assert count_rows(runtime, apps, name="Shop app") == 1
 
 
 def test_apps_list_never_shows_a_secret(run):
@@ -59,12 +59,12 @@ def test_apps_list_never_shows_a_secret(run):
     assert TOKEN.findall(result.output) == []
 
 
-def test_apps_create_refuses_an_impossible_code_lifetime(run, platform):
+def test_apps_create_refuses_an_impossible_code_lifetime(run, runtime):
     result = run("apps", "create", "Shop app", "--code-lifetime", "5")
 
     assert result.exit_code == 1
     assert "INVALID_CODE_LIFETIME" in result.output
-    assert count_rows(platform, apps) == 0
+    assert count_rows(runtime, apps) == 0
 
 
 def test_keys_create_prints_a_key_that_works_on_the_live_server(run, api, tenant):
@@ -85,23 +85,23 @@ def test_keys_create_with_several_scopes_grants_them_all(run, tenant):
     assert re.search(r"^scopes\s+user\.delete user\.read$", result.output, re.MULTILINE)
 
 
-def test_keys_create_refuses_an_unknown_scope(run, tenant, platform):
+def test_keys_create_refuses_an_unknown_scope(run, tenant, runtime):
     result = run("keys", "create", str(tenant.app_id), "--scope", "user.admin")
 
     assert result.exit_code == 1
     assert "INVALID_SCOPES" in result.output
-    assert count_rows(platform, api_keys, app_id=tenant.app_id) == 3
+    assert count_rows(runtime, api_keys, app_id=tenant.app_id) == 3
 
 
-def test_keys_create_refuses_a_lifetime_over_a_year(run, tenant, platform):
+def test_keys_create_refuses_a_lifetime_over_a_year(run, tenant, runtime):
     result = run("keys", "create", str(tenant.app_id), "--scope", "user.link", "--days", "366")
 
     assert result.exit_code == 1
     assert "INVALID_KEY_LIFETIME" in result.output
-    assert count_rows(platform, api_keys, app_id=tenant.app_id) == 3
+    assert count_rows(runtime, api_keys, app_id=tenant.app_id) == 3
 
 
-def test_keys_create_refuses_the_eleventh_active_key(run, tenant, platform):
+def test_keys_create_refuses_the_eleventh_active_key(run, tenant, runtime):
     for _ in range(7):
         run("keys", "create", str(tenant.app_id), "--scope", "user.read")
 
@@ -109,7 +109,7 @@ def test_keys_create_refuses_the_eleventh_active_key(run, tenant, platform):
 
     assert result.exit_code == 1
     assert "TOO_MANY_ACTIVE_API_KEYS" in result.output
-    assert count_rows(platform, api_keys, app_id=tenant.app_id) == 10
+    assert count_rows(runtime, api_keys, app_id=tenant.app_id) == 10
 
 
 def test_keys_create_for_an_unknown_app_is_refused(run):
@@ -205,7 +205,7 @@ def test_settings_accept_a_short_secret_in_development():
     assert settings.secret_key.get_secret_value() == "short"
 
 
-def test_cli_refuses_to_run_in_production_with_a_weak_secret(run, monkeypatch, platform):
+def test_cli_refuses_to_run_in_production_with_a_weak_secret(run, monkeypatch, runtime):
     monkeypatch.setenv("USERLINK_ENVIRONMENT", "production")
     monkeypatch.setenv("USERLINK_SECRET_KEY", "weak-secret-value")
 
@@ -214,7 +214,7 @@ def test_cli_refuses_to_run_in_production_with_a_weak_secret(run, monkeypatch, p
     assert result.exit_code == 2
     assert "Invalid settings" in result.output
     assert "USERLINK_SECRET_KEY must be at least 32 characters" in result.output
-    assert count_rows(platform, apps) == 0
+    assert count_rows(runtime, apps) == 0
 
 
 def test_cli_settings_error_never_prints_the_secret_or_the_database_password(run, monkeypatch):

@@ -48,26 +48,26 @@ def outcomes(responses: list[httpx.Response]) -> Counter[tuple[int, str | None]]
     return Counter((r.status_code, r.json().get("errorCode")) for r in responses)
 
 
-def test_fifty_devices_redeeming_one_code_at_once_get_exactly_one_user(api, tenant, live, platform):
+def test_fifty_devices_redeeming_one_code_at_once_get_exactly_one_user(api, tenant, live, runtime):
     code = issue_code(api, tenant.link_key, "alice")
 
     responses = all_at_once(live.url, [redeem_body(code, nonce=new_nonce()) for _ in range(50)])
 
     assert outcomes(responses) == {(200, None): 1, (409, "AUTH_CODE_ALREADY_USED"): 49}
-    assert count_rows(platform, users) == 1
-    assert count_rows(platform, installs) == 1
+    assert count_rows(runtime, users) == 1
+    assert count_rows(runtime, installs) == 1
 
 
 def test_twenty_codes_for_one_new_external_id_redeemed_at_once_make_one_user(
-    api, tenant, live, platform
+    api, tenant, live, runtime
 ):
     codes = [issue_code(api, tenant.link_key, "alice") for _ in range(20)]
 
     responses = all_at_once(live.url, [redeem_body(code) for code in codes])
 
     assert outcomes(responses) == {(200, None): 20}
-    [user] = rows(platform, users, external_id="alice")
-    user_installs = rows(platform, installs, user_id=user["id"])
+    [user] = rows(runtime, users, external_id="alice")
+    user_installs = rows(runtime, installs, user_id=user["id"])
     assert len(user_installs) == 20
     assert sum(install["is_active"] for install in user_installs) == 1
     assert {r.json()["user_id"] for r in responses} == {str(user["id"])}
@@ -75,18 +75,18 @@ def test_twenty_codes_for_one_new_external_id_redeemed_at_once_make_one_user(
 
 
 def test_twenty_codes_for_one_new_external_id_leave_the_newest_install_active(
-    api, tenant, live, platform
+    api, tenant, live, runtime
 ):
     codes = [issue_code(api, tenant.link_key, "alice") for _ in range(20)]
 
     all_at_once(live.url, [redeem_body(code) for code in codes])
 
-    newest_first = sorted(rows(platform, installs), key=lambda i: i["created_at"], reverse=True)
+    newest_first = sorted(rows(runtime, installs), key=lambda i: i["created_at"], reverse=True)
     assert [i["is_active"] for i in newest_first] == [True] + [False] * 19
 
 
 def test_one_device_retrying_a_redemption_twenty_times_at_once_gets_one_install(
-    api, tenant, live, platform
+    api, tenant, live, runtime
 ):
     code = issue_code(api, tenant.link_key, "alice")
     nonce = new_nonce()
@@ -95,5 +95,5 @@ def test_one_device_retrying_a_redemption_twenty_times_at_once_gets_one_install(
 
     assert outcomes(responses) == {(200, None): 20}
     assert len({(r.json()["user_id"], r.json()["install_id"]) for r in responses}) == 1
-    assert count_rows(platform, users) == 1
-    assert count_rows(platform, installs) == 1
+    assert count_rows(runtime, users) == 1
+    assert count_rows(runtime, installs) == 1

@@ -8,8 +8,8 @@ import uuid
 
 import httpx
 
-from userlink.app import create_app_for
-from userlink.web import REF_HEADER
+from userlink.http.app import create_app_for
+from userlink.http.envelope import REF_HEADER
 from userlink_testing.factories.devices import bearer
 
 ERROR_BODY_REF = "#/components/schemas/ErrorBody"
@@ -88,8 +88,8 @@ async def get_in_process(app, path: str) -> httpx.Response:
         return await client.get(path)
 
 
-def test_unexpected_error_is_a_500_envelope_that_reveals_nothing(platform):
-    app = create_app_for(platform)
+def test_unexpected_error_is_a_500_envelope_that_reveals_nothing(runtime):
+    app = create_app_for(runtime)
 
     def explode() -> None:
         raise RuntimeError("database password is hunter2")

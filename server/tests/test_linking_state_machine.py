@@ -1,7 +1,7 @@
-"""Stateful property test of the linking invariants, against the real platform over HTTP.
+"""Stateful property test of the linking invariants, against the real runtime over HTTP.
 
 Hypothesis drives installs on phones and tablets through both flows (auth codes and legacy
-links), resets, deletions and uploads in random order; after every step the platform must agree
+links), resets, deletions and uploads in random order; after every step the runtime must agree
 with a small model: at most one active install per user and it is the rule's choice, one user
 per external id, and the timeline holds exactly the payloads the active installs sent.
 """
@@ -53,7 +53,7 @@ class ModelInstall:
 @dataclass
 class Model:
     installs: dict[str, ModelInstall] = field(default_factory=dict)
-    user_ids: dict[str, str] = field(default_factory=dict)  # user key -> platform user id
+    user_ids: dict[str, str] = field(default_factory=dict)  # user key -> runtime user id
     timeline: dict[str, list[str]] = field(default_factory=dict)  # user key -> payload ids
     order: int = 0
 
@@ -76,17 +76,17 @@ def device(device_class: str) -> dict:
     return phone() if device_class == "phone" else tablet()
 
 
-def build_machine(api, platform):
+def build_machine(api, runtime):
     class LinkingMachine(RuleBasedStateMachine):
         installs = Bundle("installs")
 
         def __init__(self) -> None:
             super().__init__()
-            created = make_app(platform, name=f"stateful-{uuid.uuid4()}")
+            created = make_app(runtime, name=f"stateful-{uuid.uuid4()}")
             self.app_id = created.app.id
             self.secret = created.secret
-            self.link_key = make_key(platform, created.app.id, scopes=("user.link",))
-            self.read_key = make_key(platform, created.app.id, scopes=("user.read", "user.delete"))
+            self.link_key = make_key(runtime, created.app.id, scopes=("user.link",))
+            self.read_key = make_key(runtime, created.app.id, scopes=("user.read", "user.delete"))
             self.model = Model()
             self.clock_step = 0
 
@@ -216,9 +216,9 @@ def build_machine(api, platform):
     return LinkingMachine
 
 
-def test_linking_invariants_hold_under_random_operations(api, platform):
+def test_linking_invariants_hold_under_random_operations(api, runtime):
     run_state_machine_as_test(
-        lambda: build_machine(api, platform)(),
+        lambda: build_machine(api, runtime)(),
         settings=settings(
             max_examples=12,
             stateful_step_count=10,

@@ -24,7 +24,7 @@ def credentials_of(answer: dict) -> list[str]:
     return [answer["credentials"]["access_token"], answer["credentials"]["refresh_token"]]
 
 
-def run_every_flow_that_handles_a_secret(api, tenant, platform) -> list[str]:
+def run_every_flow_that_handles_a_secret(api, tenant, runtime) -> list[str]:
     """Create, retry, replay, refresh, link, leak and revoke; every secret seen on the way."""
     seen = [tenant.app_secret, tenant.link_key, tenant.read_key, tenant.delete_key]
 
@@ -47,41 +47,41 @@ def run_every_flow_that_handles_a_secret(api, tenant, platform) -> list[str]:
 
     leaked = api.get("/sdk/v1/status", headers=bearer(tenant.read_key))
     assert leaked.json()["errorCode"] == "API_KEY_NOT_ALLOWED"
-    revoke_key_by_token(platform, tenant.app_id, tenant.delete_key)
+    revoke_key_by_token(runtime, tenant.app_id, tenant.delete_key)
     return seen
 
 
-def test_no_secret_is_stored_in_plain_text(api, tenant, platform):
-    secrets_seen = run_every_flow_that_handles_a_secret(api, tenant, platform)
+def test_no_secret_is_stored_in_plain_text(api, tenant, runtime):
+    secrets_seen = run_every_flow_that_handles_a_secret(api, tenant, runtime)
 
-    stored = every_stored_value(platform)
+    stored = every_stored_value(runtime)
 
     assert [s for s in secrets_seen if s in stored] == []
 
 
-def test_no_secret_is_stored_as_an_unkeyed_hash(api, tenant, platform):
-    secrets_seen = run_every_flow_that_handles_a_secret(api, tenant, platform)
+def test_no_secret_is_stored_as_an_unkeyed_hash(api, tenant, runtime):
+    secrets_seen = run_every_flow_that_handles_a_secret(api, tenant, runtime)
 
-    stored = every_stored_value(platform)
+    stored = every_stored_value(runtime)
 
     unkeyed = [s for s in secrets_seen if hashlib.sha256(s.encode()).hexdigest() in stored]
     assert unkeyed == []
 
 
-def test_the_random_part_of_an_api_key_is_not_stored(api, tenant, platform):
-    run_every_flow_that_handles_a_secret(api, tenant, platform)
+def test_the_random_part_of_an_api_key_is_not_stored(api, tenant, runtime):
+    run_every_flow_that_handles_a_secret(api, tenant, runtime)
 
-    stored = every_stored_value(platform)
+    stored = every_stored_value(runtime)
 
     # The hint keeps the prefix, four random characters and the checksum; never the middle.
     assert tenant.link_key[8:-6] not in stored
     assert tenant.link_key[:8] in stored
 
 
-def test_the_search_covered_every_table_a_secret_passes_through(api, tenant, platform):
-    run_every_flow_that_handles_a_secret(api, tenant, platform)
+def test_the_search_covered_every_table_a_secret_passes_through(api, tenant, runtime):
+    run_every_flow_that_handles_a_secret(api, tenant, runtime)
 
-    stored = every_stored_value(platform)
+    stored = every_stored_value(runtime)
 
     tables_with_rows = {line.split(".", 1)[0] for line in stored.splitlines()}
     assert {"apps", "api_keys", "auth_codes", "installs", "sdk_tokens", "audit_events"} <= (

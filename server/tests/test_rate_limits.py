@@ -28,7 +28,7 @@ def limited(database_url, live_server):
     )
     yield server
     server.stop()
-    empty_all_tables(live_server.platform.database)
+    empty_all_tables(live_server.runtime.database)
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ def limited_api(limited):
 
 @pytest.fixture
 def link_key(limited):
-    app = make_app(limited.platform)
-    return make_key(limited.platform, app.app.id)
+    app = make_app(limited.runtime)
+    return make_key(limited.runtime, app.app.id)
 
 
 def test_redemptions_over_the_limit_are_refused_with_retry_after(limited_api, limited, link_key):
@@ -63,7 +63,7 @@ def test_a_redemption_refused_by_the_limit_does_not_consume_its_code(
     refused = limited_api.post("/sdk/v1/users", json=redeem_body(codes[2]))
 
     assert refused.status_code == 429
-    with limited.platform.database.transaction() as connection:
+    with limited.runtime.database.transaction() as connection:
         redeemed = connection.execute(
             select(auth_codes.c.redeemed_at).where(auth_codes.c.redeemed_at.is_not(None))
         ).all()

@@ -1,4 +1,4 @@
-"""A real platform server on a real socket, in a thread of the test process."""
+"""A real runtime server on a real socket, in a thread of the test process."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from userlink.app import create_app_for
 from userlink.config import Environment, Settings
-from userlink.platform import Platform, build_platform
+from userlink.http.app import create_app_for
+from userlink.runtime import Runtime, build_runtime
 from userlink_testing.clock import ShiftableClock
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
@@ -31,7 +31,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 
 @dataclass
 class LiveServer:
-    platform: Platform
+    runtime: Runtime
     clock: ShiftableClock
     url: str
     _server: uvicorn.Server
@@ -40,10 +40,10 @@ class LiveServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
-        self.platform.database.dispose()
+        self.runtime.database.dispose()
 
 
-def serve_app(app: FastAPI, platform: Platform, clock: ShiftableClock) -> LiveServer:
+def serve_app(app: FastAPI, runtime: Runtime, clock: ShiftableClock) -> LiveServer:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -57,10 +57,10 @@ def serve_app(app: FastAPI, platform: Platform, clock: ShiftableClock) -> LiveSe
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
-    return LiveServer(platform, clock, f"http://127.0.0.1:{port}", server, thread)
+    return LiveServer(runtime, clock, f"http://127.0.0.1:{port}", server, thread)
 
 
 def start_live_server(settings: Settings) -> LiveServer:
     clock = ShiftableClock()
-    platform = build_platform(settings, clock)
-    return serve_app(create_app_for(platform), platform, clock)
+    runtime = build_runtime(settings, clock)
+    return serve_app(create_app_for(runtime), runtime, clock)

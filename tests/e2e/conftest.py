@@ -1,6 +1,6 @@
-"""End-to-end fixtures: SDK devices talking to the real platform (`live`, from the root conftest),
+"""End-to-end fixtures: SDK devices talking to the real runtime (`live`, from the root conftest),
 a customer backend speaking plain HTTP with the tenant's API keys, and transports that lose an
-answer after the platform processed the request."""
+answer after the runtime processed the request."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ MakeDevice = Callable[..., UserLink]
 def make_device(live: LiveServer, tmp_path: Path, sleeps: list[float]) -> Iterator[MakeDevice]:
     """`make_device(name, device=PHONE, **kwargs)`: a UserLink whose state lives in
     `tmp_path / name` (the same name is the same device), on the live platform's clock. The
-    platform URL is not given here: the flows pass it, or the device state remembers it."""
+    runtime URL is not given here: the flows pass it, or the device state remembers it."""
     made: list[UserLink] = []
 
     def make(name: str, device: DeviceInfo = PHONE, **kwargs: Any) -> UserLink:
@@ -115,7 +115,7 @@ def make_device(live: LiveServer, tmp_path: Path, sleeps: list[float]) -> Iterat
 
 class LoseAnswers(httpx.BaseTransport):
     """A real transport that loses the answer of the next `count` requests to `path`: the
-    request reaches the platform and is processed, then the connection "resets"."""
+    request reaches the runtime and is processed, then the connection "resets"."""
 
     def __init__(self, path: str, *, count: int = 1) -> None:
         self.inner = httpx.HTTPTransport()
@@ -133,7 +133,7 @@ class LoseAnswers(httpx.BaseTransport):
             response.close()
             self.lost.append(request)
             self.lost_answers.append(response.json())
-            raise httpx.ReadError("connection reset after the platform answered", request=request)
+            raise httpx.ReadError("connection reset after the runtime answered", request=request)
         return response
 
     def requests_to(self, path: str) -> list[httpx.Request]:
@@ -145,9 +145,9 @@ class LoseAnswers(httpx.BaseTransport):
 
 class LinkingBackend:
     """A tiny customer backend for the legacy flow, on a real socket: `POST /link`
-    `{"install_id", "user"}` links the install to that user on the platform
+    `{"install_id", "user"}` links the install to that user on the runtime
     (`POST /v2/users/{install_id}/link` with the link key) and answers the platform's status.
-    `fail_next` answers 500 to that many requests without calling the platform."""
+    `fail_next` answers 500 to that many requests without calling the runtime."""
 
     def __init__(self, customer: CustomerBackend) -> None:
         self.customer = customer

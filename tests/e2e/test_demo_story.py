@@ -1,4 +1,4 @@
-"""The `make demo` story as an end-to-end test: the platform (HTTP, and HTTPS on the same
+"""The `make demo` story as an end-to-end test: the runtime (HTTP, and HTTPS on the same
 database), the reference customer backend and the example device app, as real processes on real
 sockets, on each database backend. The story runs once per backend; each test checks one step's
 result (what the step saw), never the printed report."""

@@ -1,4 +1,4 @@
-"""Legacy linking with install ids (DESIGN §2.2), through the SDK against the real platform: the
+"""Legacy linking with install ids (DESIGN §2.2), through the SDK against the real runtime: the
 app's linker asks a small customer backend over HTTP, which links the install server-to-server
 with its link key (`POST /v2/users/{install_id}/link`)."""
 
@@ -157,11 +157,11 @@ def test_a_wrong_secret_fails_init_with_invalid_credentials(
 
 
 def test_other_app_credentials_on_an_initialized_device_fail_with_changed_credentials(
-    live, tenant, platform, linking_backend, make_device
+    live, tenant, runtime, linking_backend, make_device
 ):
     phone = make_device("phone")
     phone.initialize(legacy(live, tenant, backend_linker(linking_backend, "alice")))
-    other = make_app(platform, name="Another app")
+    other = make_app(runtime, name="Another app")
 
     with pytest.raises(InitError) as failure:
         phone.initialize(
@@ -224,7 +224,7 @@ def test_no_op_linker_then_initialize_with_a_real_linker_links_the_user(
 def test_link_user_with_a_linker_for_a_known_external_id_fails_as_app_side_linking_failed(
     live, tenant, customer, linking_backend, make_device
 ):
-    # The platform refuses the backend's link (403 CANNOT_LINK_EXISTING_PERSON_TO_OTHER_PERSON):
+    # The runtime refuses the backend's link (403 CANNOT_LINK_EXISTING_PERSON_TO_OTHER_PERSON):
     # an established user cannot join another one.
     make_device("alice-phone").create_user(
         UserCreationOptions(auth_code=customer.auth_code("alice"), platform_url=live.url)

@@ -1,4 +1,4 @@
-"""Payloads (DESIGN §2.4), through the SDK against the real platform: queued durably on the
+"""Payloads (DESIGN §2.4), through the SDK against the real runtime: queued durably on the
 device, uploaded in batches never twice, processed only from the active install, and read back by
 the customer backend as one timeline."""
 
@@ -96,7 +96,7 @@ def test_a_batch_over_the_platform_request_size_limit_is_split_and_fully_process
 def test_a_payload_the_platform_refuses_is_dropped_without_blocking_the_others(
     live, customer, make_device
 ):
-    # The platform accepts payload types of at most 64 characters (422 VALIDATION_ERROR).
+    # The runtime accepts payload types of at most 64 characters (422 VALIDATION_ERROR).
     phone = make_device("phone")
     create(phone, live, customer)
     before = phone.submit_payload("trip", {"n": 1}, timestamp=at(1))

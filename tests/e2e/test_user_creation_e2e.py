@@ -1,5 +1,5 @@
 """User creation with an authentication code (DESIGN §2.1), through the SDK against the real
-platform: the customer backend fetches codes over HTTP with its link key; devices redeem them."""
+runtime: the customer backend fetches codes over HTTP with its link key; devices redeem them."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_a_new_code_creates_an_active_linked_user_on_the_device(live, customer, 
 
 
 def test_a_device_reporting_odd_text_still_creates_its_user(live, customer, make_device):
-    # The platform accepts at most 128 printable characters per device or app field.
+    # The runtime accepts at most 128 printable characters per device or app field.
     odd = DeviceInfo(platform="android", os_version="14\n", model="Pixel\x00 8 " + "Pro " * 40)
     phone = make_device("phone", odd, app_version="\t2.0.0")
 
@@ -177,7 +177,7 @@ def test_a_lost_refresh_answer_does_not_lock_the_device_out(live, customer, make
     )
     live.clock.advance(seconds=3700)
     with pytest.raises(UserAccessTokenError):
-        phone.request_user_access_token()  # the platform rotated the token; the answer is lost
+        phone.request_user_access_token()  # the runtime rotated the token; the answer is lost
 
     token = phone.request_user_access_token()
 
@@ -188,7 +188,7 @@ def test_a_device_clock_behind_the_platform_recovers_from_an_expired_access_toke
     live, customer, make_device
 ):
     # The device's clock (real time) is an hour behind the platform's: it believes its token
-    # valid, the platform answers ACCESS_TOKEN_EXPIRED, and the SDK refreshes and asks again.
+    # valid, the runtime answers ACCESS_TOKEN_EXPIRED, and the SDK refreshes and asks again.
     phone = make_device("phone", clock=None)
     created = phone.create_user(
         UserCreationOptions(auth_code=customer.auth_code("alice"), platform_url=live.url)
@@ -253,7 +253,7 @@ def test_an_unknown_code_fails_with_invalid_auth_code(live, make_device):
 
     with pytest.raises(UserCreationError) as failure:
         phone.create_user(
-            UserCreationOptions(auth_code="not-a-code-the-platform-issued", platform_url=live.url)
+            UserCreationOptions(auth_code="not-a-code-the-runtime-issued", platform_url=live.url)
         )
 
     assert failure.value.reason is UserCreationFailureReason.INVALID_AUTH_CODE

@@ -271,13 +271,13 @@ def test_a_nonce_is_spent_by_a_statement_that_fails_a_later_check(jws_backend, s
     assert_attestation_failed(response, "nonce")
 
 
-def test_a_refused_attestation_never_reaches_the_platform(jws_backend, sign, platform):
+def test_a_refused_attestation_never_reaches_the_platform(jws_backend, sign, runtime):
     alice = jws_backend.signup("alice")
 
     alice.get("/auth/code", statement=sign(alice.nonce(), basicIntegrity=False))
     alice.get("/auth/code")
 
-    assert count_rows(platform, auth_codes) == 0
+    assert count_rows(runtime, auth_codes) == 0
 
 
 def test_the_nonce_route_needs_a_session(jws_backend):

@@ -45,9 +45,9 @@ def test_link_passes_through_install_not_found(service):
     assert set(body) == {"message", "errorCode", "ref"}
 
 
-def test_link_passes_through_an_install_of_another_app(service, api, platform):
+def test_link_passes_through_an_install_of_another_app(service, api, runtime):
     alice = service.signup("alice")
-    other = make_app(platform, name="Another app")
+    other = make_app(runtime, name="Another app")
     install = register_install(api, other.app.id, other.secret)
 
     response = alice.post(f"/users/{install['install_id']}/link")

@@ -34,9 +34,9 @@ def test_an_unreachable_platform_on_link_is_502(make_backend):
     assert response.json()["errorCode"] == "PLATFORM_UNREACHABLE"
 
 
-def test_a_revoked_api_key_is_a_502_not_a_401_for_the_app(service, platform, tenant):
+def test_a_revoked_api_key_is_a_502_not_a_401_for_the_app(service, runtime, tenant):
     alice = service.signup("alice")
-    revoke_key_by_token(platform, tenant.app_id, tenant.link_key)
+    revoke_key_by_token(runtime, tenant.app_id, tenant.link_key)
 
     response = alice.get("/auth/code")
 
@@ -46,9 +46,9 @@ def test_a_revoked_api_key_is_a_502_not_a_401_for_the_app(service, platform, ten
 
 
 def test_a_key_without_the_link_scope_passes_through_insufficient_scope(
-    make_backend, platform, tenant
+    make_backend, runtime, tenant
 ):
-    running = make_backend(api_key=make_key(platform, tenant.app_id, scopes=("user.read",)))
+    running = make_backend(api_key=make_key(runtime, tenant.app_id, scopes=("user.read",)))
     alice = running.signup("alice")
 
     response = alice.get("/auth/code")
@@ -57,9 +57,9 @@ def test_a_key_without_the_link_scope_passes_through_insufficient_scope(
     assert response.json()["errorCode"] == "INSUFFICIENT_SCOPE"
 
 
-def test_linking_turned_off_passes_through(service, platform, tenant):
+def test_linking_turned_off_passes_through(service, runtime, tenant):
     alice = service.signup("alice")
-    update_app(platform, tenant.app_id, linking_enabled=False)
+    update_app(runtime, tenant.app_id, linking_enabled=False)
 
     response = alice.post("/users/d12339a8-6320-4308-abc8-7a5940389da0/link")
 

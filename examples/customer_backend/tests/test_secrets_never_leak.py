@@ -8,7 +8,7 @@ from userlink_testing.factories.api_keys import revoke_key_by_token
 from userlink_testing.factories.devices import register_install
 
 
-def test_no_answer_of_any_route_contains_the_api_key(make_backend, api, tenant, platform):
+def test_no_answer_of_any_route_contains_the_api_key(make_backend, api, tenant, runtime):
     running = make_backend()
     alice = running.signup("alice", "correct horse")
     install = register_install(api, tenant.app_id, tenant.app_secret)
@@ -24,7 +24,7 @@ def test_no_answer_of_any_route_contains_the_api_key(make_backend, api, tenant, 
         lambda: running.client.get("/openapi.json"),
         lambda: running.client.get("/docs"),
         lambda: running.client.get("/no/such/route"),
-        lambda: revoke_key_by_token(platform, tenant.app_id, tenant.link_key),
+        lambda: revoke_key_by_token(runtime, tenant.app_id, tenant.link_key),
         lambda: alice.get("/auth/code"),
         lambda: alice.post(f"/users/{install['install_id']}/link"),
         lambda: alice.post("/logout"),

@@ -1,6 +1,6 @@
 """The `/sdk/v1/` routes (docs/sdk-protocol.md): requests out, parsed answers or errors back.
 
-Nothing here knows the public failure reasons; `_client` maps the three internal errors:
+Nothing here knows the public failure reasons; `_reasons` maps the three internal errors:
 `NetworkError` (no answer), `ApiError` (an answer with an error status) and `ProtocolError`
 (a success answer the SDK cannot read).
 """
@@ -8,6 +8,7 @@ Nothing here knows the public failure reasons; `_client` maps the three internal
 from __future__ import annotations
 
 import dataclasses
+import email.utils
 import math
 import re
 import ssl
@@ -34,6 +35,10 @@ __all__ = [
 ]
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The answers whose `Retry-After` the SDK honours (RFC 9110 §10.2.3).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+#: Where an answer names its request: the platform's header, and the common one of proxies.
+REF_HEADERS = ("X-Request-Ref", "X-Request-ID")
 #: Device and app text the platform accepts: at most 128 characters, no control characters.
 MAX_DEVICE_TEXT = 128
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -55,17 +60,33 @@ class NetworkError(Exception):
 
 
 class ApiError(Exception):
-    """The server answered with an error status and (normally) the error envelope."""
+    """The server answered with an error status and (normally) the error envelope.
 
-    def __init__(self, status: int, error_code: str | None, message: str) -> None:
+    `request_ref` names the request in the platform's logs; `retry_after` is the wait in seconds
+    a 429 or 503 asked for (None when it named none)."""
+
+    def __init__(
+        self,
+        status: int,
+        error_code: str | None,
+        message: str,
+        *,
+        request_ref: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status = status
         self.error_code = error_code
         self.message = message
+        self.request_ref = request_ref
+        self.retry_after = retry_after
         super().__init__(self.details)
 
     @property
     def details(self) -> str:
-        return f"{self.error_code or f'HTTP {self.status}'}: {self.message}"
+        details = f"{self.error_code or f'HTTP {self.status}'}: {self.message}"
+        if self.retry_after is not None:
+            details += f" (the platform asked to retry after {self.retry_after:g} s)"
+        return details
 
     @property
     def is_transient(self) -> bool:
@@ -289,15 +310,47 @@ def _api_error(response: httpx.Response) -> ApiError:
         body = response.json()
     except ValueError:
         body = None
+    retry_after = _retry_after(response) if response.status_code in RETRY_AFTER_STATUSES else None
+    ref = next((response.headers[h] for h in REF_HEADERS if h in response.headers), None)
     if isinstance(body, Mapping):
         code = body.get("errorCode")
         message = body.get("message")
+        body_ref = body.get("ref")
         return ApiError(
             response.status_code,
             code if isinstance(code, str) else None,
             message if isinstance(message, str) else response.reason_phrase,
+            request_ref=body_ref if isinstance(body_ref, str) and body_ref else ref,
+            retry_after=retry_after,
         )
-    return ApiError(response.status_code, None, response.text[:200] or response.reason_phrase)
+    return ApiError(
+        response.status_code,
+        None,
+        response.text[:200] or response.reason_phrase,
+        request_ref=ref,
+        retry_after=retry_after,
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The answer's `Retry-After` in seconds (None when absent or odd). A date is read against
+    the answer's own `Date`, so a device clock that is off does not stretch or skip the wait."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    moment = _http_date(value)
+    if moment is None:
+        return None
+    now = _http_date(response.headers.get("Date", "")) or datetime.now(UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # HTTP dates are GMT
 
 
 def _get(answer: Mapping[str, Any], name: str, kind: type[Any]) -> Any:

@@ -21,7 +21,10 @@ Our exception hierarchy:
                                  "certificate pin mismatch"
 
 Every failure error carries `details` (free text for people) and `error_code` (the server's
-`errorCode` when the server answered with an error, else None).
+`errorCode` when the server answered with an error, else None). Every SDK error has
+`request_ref`: the platform's reference of the failed request (the error body's `ref`, else the
+`X-Request-Ref` / `X-Request-ID` header) when the server answered with an error, else None;
+quote it to the platform's operators.
 """
 
 from __future__ import annotations
@@ -130,15 +133,25 @@ class PayloadUploadFailureReason(enum.StrEnum):
 class UserLinkError(Exception):
     """Base class of every exception the SDK raises on purpose."""
 
+    request_ref: str | None = None
+
 
 ReasonT = TypeVar("ReasonT", bound=enum.Enum)
 
 
 class _FailureError(UserLinkError, Generic[ReasonT]):
-    def __init__(self, reason: ReasonT, details: str = "", *, error_code: str | None = None):
+    def __init__(
+        self,
+        reason: ReasonT,
+        details: str = "",
+        *,
+        error_code: str | None = None,
+        request_ref: str | None = None,
+    ):
         self.reason: ReasonT = reason
         self.details = details
         self.error_code = error_code
+        self.request_ref = request_ref
         super().__init__(f"{reason.value}: {details}" if details else str(reason.value))
 
 
@@ -179,9 +192,10 @@ class PayloadUploadError(_FailureError[PayloadUploadFailureReason]):
         details: str = "",
         *,
         error_code: str | None = None,
+        request_ref: str | None = None,
         report: UploadReport | None = None,
     ):
-        super().__init__(reason, details, error_code=error_code)
+        super().__init__(reason, details, error_code=error_code, request_ref=request_ref)
         self.report = report
 
 

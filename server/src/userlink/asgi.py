@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from userlink.app import create_app
 from userlink.config import Settings
+from userlink.http.app import create_app
 
 
 def create_app_from_environment() -> FastAPI:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets as stdlib_secrets
 import uuid
 from collections.abc import Iterator
@@ -16,10 +17,10 @@ from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
-from userlink.installs import service as installs
 from userlink.kit.clock import SystemClock, iso_utc
-from userlink.platform import build_platform
-from userlink.work import Work
+from userlink.runtime import build_runtime
+from userlink.unit_of_work import UnitOfWork
+from userlink.usecases import install_lifecycle
 
 cli = typer.Typer(help="userlink platform operator commands.", no_args_is_help=True)
 apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
@@ -44,18 +45,18 @@ def load_settings() -> Settings:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Work]:
+def unit_of_work() -> Iterator[UnitOfWork]:
     """The CLI's commit boundary: one transaction per command; a domain error is printed."""
     settings = load_settings()
-    platform = build_platform(settings, SystemClock())
+    runtime = build_runtime(settings, SystemClock())
     try:
-        with platform.database.transaction() as connection:
-            yield platform.work(connection)
+        with runtime.unit_of_work() as work:
+            yield work
     except UserlinkError as error:
         typer.secho(f"{error.error_code}: {error.message}", fg="red", err=True)
         raise typer.Exit(1) from error
     finally:
-        platform.database.dispose()
+        runtime.database.dispose()
 
 
 def parse_uuid(value: str) -> uuid.UUID:
@@ -84,12 +85,25 @@ def serve_command(
     bootstrap_dev_app: Annotated[
         bool, typer.Option(help="Development only: on first start, create an app and API keys.")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="USERLINK_WORKERS",
+            help="Worker processes. Default: one per CPU in production on PostgreSQL, else 1.",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(envvar="USERLINK_ACCESS_LOG", help="Log a line per request."),
+    ] = False,
 ) -> None:
-    """Serve the platform over HTTP."""
+    """Serve the platform over HTTP (uvicorn with uvloop and httptools)."""
     import uvicorn
 
     settings = load_settings()
+    if workers is None:
+        workers = default_workers(settings)
     if bootstrap_dev_app:
         _bootstrap_development_app(settings)
     base = f"http://{settings.host}:{settings.port}"
@@ -100,10 +114,21 @@ def serve_command(
         host=settings.host,
         port=settings.port,
         workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def default_workers(settings: Settings) -> int:
+    """SQLite takes one writer at a time, so more processes only queue on its lock (and would
+    each keep their own in-memory rate limits); PostgreSQL gets a process per CPU."""
+    if settings.environment is Environment.PRODUCTION and not settings.uses_sqlite:
+        return os.cpu_count() or 1
+    return 1
 
 
 def _bootstrap_development_app(settings: Settings) -> None:
@@ -230,7 +255,7 @@ def keys_list(app_id: str) -> None:
 def installs_disable(install_id: str) -> None:
     """Disable an install at once: its credentials stop working and it loses the active role."""
     with unit_of_work() as work:
-        install = installs.disable(work, parse_uuid(install_id))
+        install = install_lifecycle.disable(work, parse_uuid(install_id))
     typer.echo(f"{install.id} disabled; user {install.user_id}")
 
 

@@ -25,8 +25,10 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.PRODUCTION
     database_url: str = "sqlite:///./var/userlink.db"
-    database_pool_size: int = Field(default=10, ge=1, le=200)
-    database_max_overflow: int = Field(default=20, ge=0, le=200)
+    # A fixed pool: a few connections per core keep the database busy without sessions idling
+    # in transaction; requests beyond it wait on the event loop, holding no thread.
+    database_pool_size: int = Field(default=8, ge=1, le=200)
+    database_max_overflow: int = Field(default=0, ge=0, le=200)
     # Key for every keyed hash (API keys, codes, tokens, app secrets). Changing it invalidates them.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
 
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     rate_limit_credentials: str = "6000/minute"
     # Proxies whose X-Forwarded-For names the client (rate limits are per client address).
     forwarded_allow_ips: str = "127.0.0.1"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

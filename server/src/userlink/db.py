@@ -1,40 +1,44 @@
-"""Engine per settings, and the one commit boundary (`Database.transaction`)."""
+"""Engine per settings, and transactions on it (`Database.transaction`). The commit boundary that
+callers use is `Runtime.unit_of_work`."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import StaticPool
 
 from userlink.errors import UserlinkError
 
 
-def build_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+def build_engine(database_url: str, *, pool_size: int = 8, max_overflow: int = 0) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url)
+    # No pre-ping: it costs a round trip per request. A connection the server closed fails its
+    # request once and is replaced (SQLAlchemy invalidates the pool on a disconnect error).
     # hide_parameters: an error logged with its statement must not carry payloads or ids.
     return create_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
         hide_parameters=True,
     )
 
 
 def _sqlite_engine(database_url: str) -> Engine:
+    # One long-lived connection per process: SQLite lets one transaction write at a time anyway,
+    # so a pool only adds a connection and four PRAGMAs per request. `Database` serialises the
+    # transactions of the process's threads on it.
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": 30},
         hide_parameters=True,
-        # Connections are cheap for a file database, and a fresh one per checkout avoids holding
-        # WAL snapshots across requests.
-        poolclass=NullPool if ":memory:" not in database_url else None,
+        poolclass=StaticPool,
     )
 
     @event.listens_for(engine, "connect")
@@ -60,15 +64,18 @@ def _sqlite_engine(database_url: str) -> Engine:
 class Database:
     def __init__(self, engine: Engine, *, max_connections: int) -> None:
         self.engine = engine
-        # How many units of work may run at once: the pool's connections, or one for SQLite,
-        # where every transaction holds the write lock anyway.
-        self.max_concurrent_transactions = 1 if engine.dialect.name == "sqlite" else max_connections
+        is_sqlite = engine.dialect.name == "sqlite"
+        # How many transactions may run at once: the pool's connections, or one for SQLite's one
+        # connection (which every transaction would wait for anyway: it holds the write lock).
+        self.max_concurrent_transactions = 1 if is_sqlite else max_connections
+        self._one_at_a_time: threading.Lock | None = threading.Lock() if is_sqlite else None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One unit of work. Commits on success. A domain refusal rolls back, unless the error
+        """One transaction. Commits on success. A domain refusal rolls back, unless the error
         says what was recorded about it must stay (an audited replay, say)."""
-        with self.engine.connect() as connection:
+        serialised: AbstractContextManager[Any] = self._one_at_a_time or nullcontext()
+        with serialised, self.engine.connect() as connection:
             transaction = connection.begin()
             try:
                 yield connection

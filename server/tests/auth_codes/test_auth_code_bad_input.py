@@ -31,19 +31,19 @@ def post_body(api: httpx.Client, key: str, body: Any) -> httpx.Response:
     return post_raw(api, key, json.dumps(body).encode("ascii"))
 
 
-def codes_issued(platform) -> int:
-    return count_rows(platform, auth_codes) + count_rows(
-        platform, audit_events, event="auth_code.issued"
+def codes_issued(runtime) -> int:
+    return count_rows(runtime, auth_codes) + count_rows(
+        runtime, audit_events, event="auth_code.issued"
     )
 
 
-def test_missing_external_id_is_a_validation_error_and_issues_no_code(api, tenant, platform):
+def test_missing_external_id_is_a_validation_error_and_issues_no_code(api, tenant, runtime):
     response = post_body(api, tenant.link_key, {})
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
     assert response.json()["details"][0]["loc"] == ["body", "external_id"]
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 @pytest.mark.parametrize(
@@ -63,13 +63,13 @@ def test_missing_external_id_is_a_validation_error_and_issues_no_code(api, tenan
     ],
 )
 def test_external_id_that_cannot_identify_a_user_is_refused_and_issues_no_code(
-    api, tenant, platform, external_id
+    api, tenant, runtime, external_id
 ):
     response = post_body(api, tenant.link_key, {"external_id": external_id})
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "INVALID_EXTERNAL_ID"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 @pytest.mark.parametrize(
@@ -83,24 +83,24 @@ def test_external_id_that_cannot_identify_a_user_is_refused_and_issues_no_code(
         pytest.param({"id": "alice"}, id="object"),
     ],
 )
-def test_external_id_that_is_not_a_string_is_a_validation_error(api, tenant, platform, external_id):
+def test_external_id_that_is_not_a_string_is_a_validation_error(api, tenant, runtime, external_id):
     response = post_body(api, tenant.link_key, {"external_id": external_id})
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 @pytest.mark.parametrize(
     "body",
     [pytest.param(["alice"], id="list"), pytest.param("alice", id="string")],
 )
-def test_body_that_is_not_a_json_object_is_a_validation_error(api, tenant, platform, body):
+def test_body_that_is_not_a_json_object_is_a_validation_error(api, tenant, runtime, body):
     response = post_body(api, tenant.link_key, body)
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 def test_validation_error_does_not_echo_the_input(api, tenant):
@@ -111,20 +111,20 @@ def test_validation_error_does_not_echo_the_input(api, tenant):
     assert "secret-looking-value" not in response.text
 
 
-def test_empty_body_is_a_validation_error(api, tenant, platform):
+def test_empty_body_is_a_validation_error(api, tenant, runtime):
     response = post_raw(api, tenant.link_key, b"")
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
-def test_body_that_is_not_utf8_is_invalid_json(api, tenant, platform):
+def test_body_that_is_not_utf8_is_invalid_json(api, tenant, runtime):
     response = post_raw(api, tenant.link_key, b'{"external_id": "\xff\xfe\xfa"}')
 
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_JSON"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 @pytest.mark.parametrize(
@@ -136,36 +136,36 @@ def test_body_that_is_not_utf8_is_invalid_json(api, tenant, platform):
         pytest.param(b"[" * 100_000 + b"]" * 100_000, id="deeply-nested"),
     ],
 )
-def test_malformed_json_is_invalid_json(api, tenant, platform, content):
+def test_malformed_json_is_invalid_json(api, tenant, runtime, content):
     response = post_raw(api, tenant.link_key, content)
 
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_JSON"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
-def test_form_body_is_an_unsupported_media_type(api, tenant, platform):
+def test_form_body_is_an_unsupported_media_type(api, tenant, runtime):
     response = api.post(ROUTE, data={"external_id": "alice"}, headers=bearer(tenant.link_key))
 
     assert response.status_code == 415
     assert response.json()["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
-def test_json_sent_as_text_plain_is_an_unsupported_media_type(api, tenant, platform):
+def test_json_sent_as_text_plain_is_an_unsupported_media_type(api, tenant, runtime):
     response = post_raw(api, tenant.link_key, b'{"external_id": "alice"}', "text/plain")
 
     assert response.status_code == 415
     assert response.json()["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
-def test_json_sent_without_a_content_type_is_an_unsupported_media_type(api, tenant, platform):
+def test_json_sent_without_a_content_type_is_an_unsupported_media_type(api, tenant, runtime):
     response = api.post(ROUTE, content=b'{"external_id": "alice"}', headers=bearer(tenant.link_key))
 
     assert response.status_code == 415
     assert response.json()["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 def test_json_content_type_with_a_charset_is_accepted(api, tenant):
@@ -177,15 +177,15 @@ def test_json_content_type_with_a_charset_is_accepted(api, tenant):
     assert len(response.json()["authentication_code"]) == 128
 
 
-def test_body_over_the_size_limit_is_refused_before_it_is_read(api, tenant, platform):
+def test_body_over_the_size_limit_is_refused_before_it_is_read(api, tenant, runtime):
     response = post_body(api, tenant.link_key, {"external_id": "x" * 2_000_000})
 
     assert response.status_code == 413
     assert response.json()["errorCode"] == "PAYLOAD_TOO_LARGE"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
-def test_streamed_body_over_the_size_limit_is_refused(api, tenant, platform):
+def test_streamed_body_over_the_size_limit_is_refused(api, tenant, runtime):
     def two_megabytes_without_a_content_length():
         yield b'{"external_id": "'
         for _ in range(40):
@@ -200,7 +200,7 @@ def test_streamed_body_over_the_size_limit_is_refused(api, tenant, platform):
 
     assert response.status_code == 413
     assert response.json()["errorCode"] == "PAYLOAD_TOO_LARGE"
-    assert codes_issued(platform) == 0
+    assert codes_issued(runtime) == 0
 
 
 def test_extra_fields_are_ignored(api, tenant):

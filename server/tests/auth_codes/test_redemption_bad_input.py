@@ -24,10 +24,10 @@ def post_raw(api: httpx.Client, content: bytes) -> httpx.Response:
     return api.post(ROUTE, content=content, headers={"content-type": "application/json"})
 
 
-def assert_nothing_stored_and_code_still_usable(api: httpx.Client, platform, code: str) -> None:
-    assert count_rows(platform, users) == 0
-    assert count_rows(platform, installs) == 0
-    assert count_rows(platform, audit_events, event="auth_code.redeemed") == 0
+def assert_nothing_stored_and_code_still_usable(api: httpx.Client, runtime, code: str) -> None:
+    assert count_rows(runtime, users) == 0
+    assert count_rows(runtime, installs) == 0
+    assert count_rows(runtime, audit_events, event="auth_code.redeemed") == 0
     assert redeem(api, code)["restored"] is False
 
 
@@ -50,9 +50,7 @@ def without(body: dict[str, Any], *path: str) -> dict[str, Any]:
         pytest.param(("device", "platform"), id="device.platform"),
     ],
 )
-def test_missing_field_is_a_validation_error_and_leaves_the_code_usable(
-    api, tenant, platform, path
-):
+def test_missing_field_is_a_validation_error_and_leaves_the_code_usable(api, tenant, runtime, path):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, json=without(redeem_body(code), *path))
@@ -60,7 +58,7 @@ def test_missing_field_is_a_validation_error_and_leaves_the_code_usable(
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
     assert response.json()["details"][0]["loc"] == ["body", *path]
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize(
@@ -74,18 +72,18 @@ def test_missing_field_is_a_validation_error_and_leaves_the_code_usable(
         pytest.param("", id="empty"),
     ],
 )
-def test_bad_installation_nonce_is_a_validation_error(api, tenant, platform, nonce):
+def test_bad_installation_nonce_is_a_validation_error(api, tenant, runtime, nonce):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, json={**redeem_body(code), "installation_nonce": nonce})
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize("platform_name", ["windows", "ANDROID", "", "iPhone"])
-def test_unknown_platform_is_a_validation_error(api, tenant, platform, platform_name):
+def test_unknown_platform_is_a_validation_error(api, tenant, runtime, platform_name):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(
@@ -94,7 +92,7 @@ def test_unknown_platform_is_a_validation_error(api, tenant, platform, platform_
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +108,7 @@ def test_unknown_platform_is_a_validation_error(api, tenant, platform, platform_
         pytest.param("-Infinity", id="minus-infinity"),
     ],
 )
-def test_impossible_screen_diagonal_is_a_validation_error(api, tenant, platform, diagonal):
+def test_impossible_screen_diagonal_is_a_validation_error(api, tenant, runtime, diagonal):
     code = issue_code(api, tenant.link_key, "alice")
     body = redeem_body(code, device={"platform": "android", "screen_diagonal_inches": 0.5})
     raw = json.dumps(body).replace("0.5", diagonal)
@@ -119,13 +117,11 @@ def test_impossible_screen_diagonal_is_a_validation_error(api, tenant, platform,
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize("diagonal", [True, "6.1"], ids=["boolean", "string"])
-def test_screen_diagonal_that_is_not_a_number_is_a_validation_error(
-    api, tenant, platform, diagonal
-):
+def test_screen_diagonal_that_is_not_a_number_is_a_validation_error(api, tenant, runtime, diagonal):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(
@@ -135,11 +131,11 @@ def test_screen_diagonal_that_is_not_a_number_is_a_validation_error(
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize("idiom", ["watch", "PAD", "tablet", ""])
-def test_unknown_ios_idiom_is_a_validation_error(api, tenant, platform, idiom):
+def test_unknown_ios_idiom_is_a_validation_error(api, tenant, runtime, idiom):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(
@@ -148,13 +144,13 @@ def test_unknown_ios_idiom_is_a_validation_error(api, tenant, platform, idiom):
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize("field", ["model", "os_version"])
 @pytest.mark.parametrize("character", ["\x00", "\n", "\x7f"], ids=["NUL", "newline", "DEL"])
 def test_device_text_with_a_control_character_is_a_validation_error(
-    api, tenant, platform, field, character
+    api, tenant, runtime, field, character
 ):
     code = issue_code(api, tenant.link_key, "alice")
 
@@ -165,10 +161,10 @@ def test_device_text_with_a_control_character_is_a_validation_error(
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
-def test_device_text_over_128_characters_is_a_validation_error(api, tenant, platform):
+def test_device_text_over_128_characters_is_a_validation_error(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(
@@ -177,7 +173,7 @@ def test_device_text_over_128_characters_is_a_validation_error(api, tenant, plat
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize(
@@ -190,12 +186,12 @@ def test_device_text_over_128_characters_is_a_validation_error(api, tenant, plat
         pytest.param("\ud800", id="lone-surrogate"),
     ],
 )
-def test_malformed_authentication_code_is_a_validation_error(api, tenant, platform, code_value):
+def test_malformed_authentication_code_is_a_validation_error(api, tenant, runtime, code_value):
     response = post_raw(api, json.dumps(redeem_body(code_value)).encode("ascii"))
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert count_rows(platform, users) == 0
+    assert count_rows(runtime, users) == 0
 
 
 @pytest.mark.parametrize(
@@ -205,34 +201,34 @@ def test_malformed_authentication_code_is_a_validation_error(api, tenant, platfo
         pytest.param({"device": {"platform": "android", "rooted": True}}, id="in-device"),
     ],
 )
-def test_unknown_field_is_a_validation_error(api, tenant, platform, extra):
+def test_unknown_field_is_a_validation_error(api, tenant, runtime, extra):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, json={**redeem_body(code), **extra})
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
-def test_malformed_json_is_invalid_json_and_leaves_the_code_usable(api, tenant, platform):
+def test_malformed_json_is_invalid_json_and_leaves_the_code_usable(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = post_raw(api, json.dumps(redeem_body(code)).encode()[:-1])
 
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_JSON"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
-def test_form_body_is_an_unsupported_media_type(api, tenant, platform):
+def test_form_body_is_an_unsupported_media_type(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, data={"authentication_code": code})
 
     assert response.status_code == 415
     assert response.json()["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +240,7 @@ def test_form_body_is_an_unsupported_media_type(api, tenant, platform):
     ],
 )
 def test_app_id_that_is_not_the_codes_app_is_refused_and_leaves_the_code_usable(
-    api, tenant, platform, app_id
+    api, tenant, runtime, app_id
 ):
     code = issue_code(api, tenant.link_key, "alice")
 
@@ -252,47 +248,47 @@ def test_app_id_that_is_not_the_codes_app_is_refused_and_leaves_the_code_usable(
 
     assert response.status_code == 403
     assert response.json()["errorCode"] == "AUTH_CODE_APP_MISMATCH"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
-def test_app_id_that_is_not_a_string_is_a_validation_error(api, tenant, platform):
+def test_app_id_that_is_not_a_string_is_a_validation_error(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, json=redeem_body(code, app_id=42))
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert_nothing_stored_and_code_still_usable(api, platform, code)
+    assert_nothing_stored_and_code_still_usable(api, runtime, code)
 
 
-def test_redemption_for_a_disabled_app_is_refused_and_creates_no_user(api, tenant, platform):
+def test_redemption_for_a_disabled_app_is_refused_and_creates_no_user(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
-    update_app(platform, tenant.app_id, is_remote_enabled=False)
+    update_app(runtime, tenant.app_id, is_remote_enabled=False)
 
     response = api.post(ROUTE, json=redeem_body(code))
 
     assert response.status_code == 403
     assert response.json()["errorCode"] == "APP_DISABLED"
-    assert count_rows(platform, users) == 0
-    assert count_rows(platform, installs) == 0
+    assert count_rows(runtime, users) == 0
+    assert count_rows(runtime, installs) == 0
 
 
-def test_code_refused_while_the_app_was_disabled_works_once_it_is_enabled(api, tenant, platform):
+def test_code_refused_while_the_app_was_disabled_works_once_it_is_enabled(api, tenant, runtime):
     code = issue_code(api, tenant.link_key, "alice")
-    update_app(platform, tenant.app_id, is_remote_enabled=False)
+    update_app(runtime, tenant.app_id, is_remote_enabled=False)
     api.post(ROUTE, json=redeem_body(code))
 
-    update_app(platform, tenant.app_id, is_remote_enabled=True)
+    update_app(runtime, tenant.app_id, is_remote_enabled=True)
 
     assert redeem(api, code)["restored"] is False
 
 
-def test_refused_redemption_of_a_known_user_adds_no_install(api, tenant, platform):
+def test_refused_redemption_of_a_known_user_adds_no_install(api, tenant, runtime):
     first = redeem(api, issue_code(api, tenant.link_key, "alice"))
     code = issue_code(api, tenant.link_key, "alice")
 
     response = api.post(ROUTE, json=redeem_body(code, nonce="short"))
 
     assert response.json()["errorCode"] == "VALIDATION_ERROR"
-    assert count_rows(platform, installs) == 1
+    assert count_rows(runtime, installs) == 1
     assert redeem(api, code)["user_id"] == first["user_id"]

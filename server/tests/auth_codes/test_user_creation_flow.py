@@ -130,10 +130,10 @@ def test_unknown_code_is_refused(api, tenant):
     assert response.json()["errorCode"] == "AUTH_CODE_INVALID"
 
 
-def test_code_presented_with_another_apps_id_is_refused_and_stays_usable(api, tenant, platform):
+def test_code_presented_with_another_apps_id_is_refused_and_stays_usable(api, tenant, runtime):
     from userlink_testing.factories.apps import make_app
 
-    other_app = make_app(platform, name="Other app")
+    other_app = make_app(runtime, name="Other app")
     code = issue_code(api, tenant.link_key, "alice")
 
     refused = api.post("/sdk/v1/users", json=redeem_body(code, app_id=str(other_app.app.id)))
@@ -143,10 +143,10 @@ def test_code_presented_with_another_apps_id_is_refused_and_stays_usable(api, te
     assert redeem(api, code, app_id=str(tenant.app_id))["restored"] is False
 
 
-def test_app_code_lifetime_sets_the_expiry(api, tenant, platform, live):
+def test_app_code_lifetime_sets_the_expiry(api, tenant, runtime, live):
     from userlink_testing.factories.apps import update_app
 
-    update_app(platform, tenant.app_id, code_lifetime_seconds=10)
+    update_app(runtime, tenant.app_id, code_lifetime_seconds=10)
     code = issue_code(api, tenant.link_key, "alice")
     live.clock.advance(seconds=11)
 

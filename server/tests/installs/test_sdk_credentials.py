@@ -158,13 +158,13 @@ def test_status_without_credentials_is_refused_as_missing_credentials(api, tenan
     assert response.json()["errorCode"] == "MISSING_CREDENTIALS"
 
 
-def test_reset_answers_no_content_and_records_it(api, tenant, platform):
+def test_reset_answers_no_content_and_records_it(api, tenant, runtime):
     device = new_device(api, tenant)
 
     response = reset(api, access(device))
 
     assert response.status_code == 204
-    assert count_rows(platform, audit_events, event="install.reset") == 1
+    assert count_rows(runtime, audit_events, event="install.reset") == 1
 
 
 def test_access_token_is_refused_after_reset(api, tenant):
@@ -187,7 +187,7 @@ def test_refresh_after_reset_is_refused_as_deregistered(api, tenant):
     assert response.json()["errorCode"] == "INSTALL_DEREGISTERED"
 
 
-def test_second_reset_is_refused_and_records_nothing_more(api, tenant, platform):
+def test_second_reset_is_refused_and_records_nothing_more(api, tenant, runtime):
     device = new_device(api, tenant)
     reset(api, access(device))
 
@@ -195,7 +195,7 @@ def test_second_reset_is_refused_and_records_nothing_more(api, tenant, platform)
 
     assert second.status_code == 401
     assert second.json()["errorCode"] == "INSTALL_DEREGISTERED"
-    assert count_rows(platform, audit_events, event="install.reset") == 1
+    assert count_rows(runtime, audit_events, event="install.reset") == 1
 
 
 def test_reset_of_the_active_phone_hands_the_role_to_the_remaining_tablet(api, tenant):

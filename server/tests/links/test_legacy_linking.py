@@ -193,8 +193,8 @@ def test_link_of_a_malformed_install_id_is_not_found(api, tenant):
     assert response.json()["errorCode"] == "INSTALL_NOT_FOUND"
 
 
-def test_link_of_another_apps_install_is_refused(api, tenant, platform):
-    other = make_app(platform, name="Other")
+def test_link_of_another_apps_install_is_refused(api, tenant, runtime):
+    other = make_app(runtime, name="Other")
     install = register_install(api, other.app.id, other.secret)
 
     response = link(api, tenant.link_key, install["install_id"], "alice")
@@ -213,12 +213,12 @@ def test_link_of_a_reset_install_is_refused_as_deleted(api, tenant):
     assert response.json()["errorCode"] == "INSTALL_DELETED"
 
 
-def test_link_of_a_disabled_install_is_refused(api, tenant, platform):
-    from userlink.installs import service as installs
+def test_link_of_a_disabled_install_is_refused(api, tenant, runtime):
+    from userlink.usecases import install_lifecycle as installs
 
     install = register_install(api, tenant.app_id, tenant.app_secret)
-    with platform.database.transaction() as connection:
-        installs.disable(platform.work(connection), uuid.UUID(install["install_id"]))
+    with runtime.unit_of_work() as work:
+        installs.disable(work, uuid.UUID(install["install_id"]))
 
     response = link(api, tenant.link_key, install["install_id"], "alice")
 
@@ -236,8 +236,8 @@ def test_link_of_an_install_linked_to_someone_else_is_refused(api, tenant):
     assert response.json()["errorCode"] == "INSTALL_LINKED_TO_OTHER_USER"
 
 
-def test_link_when_linking_is_disabled_for_the_app_is_refused(api, tenant, platform):
-    update_app(platform, tenant.app_id, linking_enabled=False)
+def test_link_when_linking_is_disabled_for_the_app_is_refused(api, tenant, runtime):
+    update_app(runtime, tenant.app_id, linking_enabled=False)
     install = register_install(api, tenant.app_id, tenant.app_secret)
 
     response = link(api, tenant.link_key, install["install_id"], "alice")
@@ -275,9 +275,9 @@ def test_a_malformed_basic_header_is_refused_as_invalid_app_credentials(api, ten
     assert response.json()["errorCode"] == "INVALID_APP_CREDENTIALS"
 
 
-def test_existing_installs_learn_their_app_was_remote_disabled(api, tenant, platform):
+def test_existing_installs_learn_their_app_was_remote_disabled(api, tenant, runtime):
     install = register_install(api, tenant.app_id, tenant.app_secret)
-    update_app(platform, tenant.app_id, is_remote_enabled=False)
+    update_app(runtime, tenant.app_id, is_remote_enabled=False)
 
     answer = status(api, install["credentials"]["access_token"])
 

@@ -51,7 +51,7 @@ def test_payload_body_text_round_trips_through_the_timeline(api, tenant, text):
     ],
 )
 def test_payload_body_with_a_lone_surrogate_is_refused_and_nothing_is_stored(
-    api, tenant, platform, body
+    api, tenant, runtime, body
 ):
     device = redeem(api, issue_code(api, tenant.link_key, "alice"))
 
@@ -61,4 +61,4 @@ def test_payload_body_with_a_lone_surrogate_is_refused_and_nothing_is_stored(
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "INVALID_PAYLOAD_BODY"
-    assert count_rows(platform, payloads) == 0
+    assert count_rows(runtime, payloads) == 0

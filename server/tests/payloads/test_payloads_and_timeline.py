@@ -235,11 +235,11 @@ def test_a_cursor_with_an_out_of_range_row_id_is_refused(api, tenant):
     assert response.json()["errorCode"] == "INVALID_CURSOR"
 
 
-def test_payloads_of_a_remote_disabled_app_are_not_processed(api, tenant, platform):
+def test_payloads_of_a_remote_disabled_app_are_not_processed(api, tenant, runtime):
     from userlink_testing.factories.apps import update_app
 
     device = redeem(api, issue_code(api, tenant.link_key, "alice"))
-    update_app(platform, tenant.app_id, is_remote_enabled=False)
+    update_app(runtime, tenant.app_id, is_remote_enabled=False)
 
     response = upload(api, device["credentials"]["access_token"], [payload("p1")])
 

@@ -55,12 +55,12 @@ def test_lookup_of_an_unknown_external_id_is_not_found(api, tenant):
     assert response.json()["errorCode"] == "USER_NOT_FOUND"
 
 
-def test_another_apps_user_is_not_found(api, tenant, platform):
+def test_another_apps_user_is_not_found(api, tenant, runtime):
     from userlink_testing.factories.api_keys import make_key
     from userlink_testing.factories.apps import make_app
 
-    other = make_app(platform, name="Other")
-    other_link = make_key(platform, other.app.id)
+    other = make_app(runtime, name="Other")
+    other_link = make_key(runtime, other.app.id)
     foreign = redeem(api, issue_code(api, other_link, "alice"))
 
     response = api.get(f"/v2/users/{foreign['user_id']}", headers=bearer(tenant.read_key))

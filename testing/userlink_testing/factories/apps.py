@@ -2,25 +2,25 @@ from __future__ import annotations
 
 from userlink.apps import service as apps
 from userlink.apps.service import CreatedApp
-from userlink.platform import Platform
+from userlink.runtime import Runtime
 
 
 def make_app(
-    platform: Platform,
+    runtime: Runtime,
     *,
     name: str = "Test app",
     code_lifetime_seconds: int = 600,
     linking_enabled: bool = True,
 ) -> CreatedApp:
-    with platform.database.transaction() as connection:
+    with runtime.unit_of_work() as work:
         return apps.create_app(
-            platform.work(connection),
+            work,
             name=name,
             code_lifetime_seconds=code_lifetime_seconds,
             linking_enabled=linking_enabled,
         )
 
 
-def update_app(platform: Platform, app_id: object, **changes: object) -> None:
-    with platform.database.transaction() as connection:
-        apps.update_settings(platform.work(connection), app_id, **changes)  # type: ignore[arg-type]
+def update_app(runtime: Runtime, app_id: object, **changes: object) -> None:
+    with runtime.unit_of_work() as work:
+        apps.update_settings(work, app_id, **changes)  # type: ignore[arg-type]

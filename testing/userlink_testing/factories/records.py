@@ -1,4 +1,4 @@
-"""What the platform stored, read straight from its database: for assertions that a refused
+"""What the runtime stored, read straight from its database: for assertions that a refused
 request stored nothing, or that an invariant holds in the rows themselves."""
 
 from __future__ import annotations
@@ -8,33 +8,33 @@ from typing import Any
 from sqlalchemy import RowMapping, Table, func, select
 
 from userlink.models import audit_events, metadata
-from userlink.platform import Platform
+from userlink.runtime import Runtime
 
 
-def count_rows(platform: Platform, table: Table, **equals: Any) -> int:
+def count_rows(runtime: Runtime, table: Table, **equals: Any) -> int:
     query = select(func.count()).select_from(table)
     for column, value in equals.items():
         query = query.where(table.c[column] == value)
-    with platform.database.transaction() as connection:
+    with runtime.database.transaction() as connection:
         return int(connection.execute(query).scalar_one())
 
 
-def rows(platform: Platform, table: Table, **equals: Any) -> list[RowMapping]:
+def rows(runtime: Runtime, table: Table, **equals: Any) -> list[RowMapping]:
     query = select(table)
     for column, value in equals.items():
         query = query.where(table.c[column] == value)
-    with platform.database.transaction() as connection:
+    with runtime.database.transaction() as connection:
         return list(connection.execute(query).mappings().all())
 
 
-def audit_rows(platform: Platform, event: str) -> list[RowMapping]:
-    return rows(platform, audit_events, event=event)
+def audit_rows(runtime: Runtime, event: str) -> list[RowMapping]:
+    return rows(runtime, audit_events, event=event)
 
 
-def every_stored_value(platform: Platform) -> str:
+def every_stored_value(runtime: Runtime) -> str:
     """Every value of every column of every table, as one text: secrets must not be in it."""
     parts: list[str] = []
-    with platform.database.transaction() as connection:
+    with runtime.database.transaction() as connection:
         for table in metadata.sorted_tables:
             for row in connection.execute(select(table)).mappings():
                 parts.extend(f"{table.name}.{column}={value!r}" for column, value in row.items())

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
-from userlink.models import api_keys
+from userlink.models import api_keys, apps
 
 
 class ApiKeyRepository:
@@ -16,6 +16,27 @@ class ApiKeyRepository:
 
     def insert(self, **values: Any) -> None:
         self._connection.execute(insert(api_keys).values(**values))
+
+    def find_with_app(self, token_hash: str) -> RowMapping | None:
+        """The key and its app, in one statement: all an API-key route needs to know."""
+        query = (
+            select(
+                api_keys.c.id,
+                api_keys.c.app_id,
+                api_keys.c.scopes,
+                api_keys.c.expires_at,
+                api_keys.c.revoked_at,
+                api_keys.c.last_used_at,
+                apps.c.name.label("app_name"),
+                apps.c.code_lifetime_seconds.label("app_code_lifetime_seconds"),
+                apps.c.linking_enabled.label("app_linking_enabled"),
+                apps.c.is_remote_enabled.label("app_is_remote_enabled"),
+                apps.c.created_at.label("app_created_at"),
+            )
+            .join(apps, apps.c.id == api_keys.c.app_id)
+            .where(api_keys.c.token_hash == token_hash)
+        )
+        return self._connection.execute(query).mappings().first()
 
     def find_by_hash(self, token_hash: str) -> RowMapping | None:
         query = select(

@@ -24,12 +24,12 @@ from userlink.api_keys.errors import (
 from userlink.api_keys.repository import ApiKeyRepository
 from userlink.api_keys.rules import Scope
 from userlink.apps.repository import AppRepository
-from userlink.apps.service import get_app
+from userlink.apps.service import App, get_app
 from userlink.audit.rules import AuditEvent
 from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.work import Work
+from userlink.unit_of_work import UnitOfWork
 
 # Recording every use would turn each read into a write; a minute's precision is enough to tell
 # whether a key is still in use before revoking it.
@@ -81,8 +81,12 @@ class ApiKeyCaller:
     """Who is calling a server-to-server route."""
 
     key_id: uuid.UUID
-    app_id: uuid.UUID
     scopes: frozenset[Scope]
+    app: App
+
+    @property
+    def app_id(self) -> uuid.UUID:
+        return self.app.id
 
     @property
     def actor(self) -> str:
@@ -90,7 +94,7 @@ class ApiKeyCaller:
 
 
 def create_key(
-    work: Work,
+    work: UnitOfWork,
     app_id: uuid.UUID,
     *,
     name: str,
@@ -134,12 +138,12 @@ def create_key(
     return CreatedApiKey(key=ApiKey.from_row(row), token=token)
 
 
-def list_keys(work: Work, app_id: uuid.UUID) -> list[ApiKey]:
+def list_keys(work: UnitOfWork, app_id: uuid.UUID) -> list[ApiKey]:
     get_app(work, app_id)
     return [ApiKey.from_row(row) for row in ApiKeyRepository(work.connection).list_for_app(app_id)]
 
 
-def revoke_key(work: Work, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+def revoke_key(work: UnitOfWork, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
     repository = ApiKeyRepository(work.connection)
     row = repository.get(app_id, key_id)
     if row is None:
@@ -154,12 +158,12 @@ def revoke_key(work: Work, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
     return ApiKey.from_row(updated)
 
 
-def authenticate(work: Work, token: str, required: Scope) -> ApiKeyCaller:
+def authenticate(work: UnitOfWork, token: str, required: Scope) -> ApiKeyCaller:
     """Hot path of every server-to-server call: checksum, one indexed lookup, no password hash."""
     if secrets.parse_kind(token) is not secrets.SecretKind.API_KEY:
         raise InvalidApiKey()
     repository = ApiKeyRepository(work.connection)
-    row = repository.find_by_hash(work.hasher.hash(token))
+    row = repository.find_with_app(work.hasher.hash(token))
     if row is None:
         raise InvalidApiKey()
     now = work.clock.now()
@@ -173,10 +177,18 @@ def authenticate(work: Work, token: str, required: Scope) -> ApiKeyCaller:
     last_used = row["last_used_at"]
     if last_used is None or now - as_utc(last_used) >= LAST_USED_PRECISION:
         repository.touch(row["id"], now)
-    return ApiKeyCaller(key_id=row["id"], app_id=row["app_id"], scopes=scopes)
+    app = App(
+        id=row["app_id"],
+        name=row["app_name"],
+        code_lifetime_seconds=row["app_code_lifetime_seconds"],
+        linking_enabled=row["app_linking_enabled"],
+        is_remote_enabled=row["app_is_remote_enabled"],
+        created_at=as_utc(row["app_created_at"]),
+    )
+    return ApiKeyCaller(key_id=row["id"], scopes=scopes, app=app)
 
 
-def refuse_on_sdk_route(work: Work, token: str, route: str) -> None:
+def refuse_on_sdk_route(work: UnitOfWork, token: str, route: str) -> None:
     """An API key reached a device route: it has leaked into an app. Record it, then refuse."""
     key = ApiKeyRepository(work.connection).find_by_hash(work.hasher.hash(token))
     # Only a real key is a leak worth recording; junk that merely looks like one would let anyone

@@ -21,7 +21,7 @@ from userlink.audit.rules import AuditEvent
 from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.work import Work
+from userlink.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class CreatedApp:
 
 
 def create_app(
-    work: Work,
+    work: UnitOfWork,
     *,
     name: str,
     code_lifetime_seconds: int | None = None,
@@ -78,19 +78,19 @@ def create_app(
     return CreatedApp(app=get_app(work, app_id), secret=secret)
 
 
-def get_app(work: Work, app_id: uuid.UUID) -> App:
+def get_app(work: UnitOfWork, app_id: uuid.UUID) -> App:
     row = AppRepository(work.connection).get(app_id)
     if row is None:
         raise AppNotFound()
     return App.from_row(row)
 
 
-def list_apps(work: Work) -> list[App]:
+def list_apps(work: UnitOfWork) -> list[App]:
     return [App.from_row(row) for row in AppRepository(work.connection).list_all()]
 
 
 def update_settings(
-    work: Work,
+    work: UnitOfWork,
     app_id: uuid.UUID,
     *,
     code_lifetime_seconds: int | None = None,
@@ -112,7 +112,7 @@ def update_settings(
     return get_app(work, app_id)
 
 
-def authenticate_app(work: Work, app_id: uuid.UUID | None, secret: str) -> App:
+def authenticate_app(work: UnitOfWork, app_id: uuid.UUID | None, secret: str) -> App:
     """Legacy SDK init: app id + app secret. Same answer for unknown app and wrong secret."""
     row = AppRepository(work.connection).get(app_id) if app_id is not None else None
     # Hash even when the app is unknown so both failures take the same time.

@@ -13,5 +13,6 @@ class AuditRepository:
         self._connection = connection
 
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        # One multi-row INSERT: one round trip however many events the transaction recorded.
         if rows:
-            self._connection.execute(insert(audit_events), list(rows))
+            self._connection.execute(insert(audit_events).values(list(rows)))

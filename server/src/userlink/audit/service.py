@@ -1,4 +1,5 @@
-"""Append-only audit log. Services call `record`; rows go out with the unit of work."""
+"""Append-only audit log. Services call `record`; the unit of work writes every record of the
+transaction in one statement just before it commits (`flush`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class AuditLog:
         self._repository = AuditRepository(connection)
         self._clock = clock
         self._request_ref = request_ref
+        self._pending: list[dict[str, Any]] = []
 
     def record(
         self,
@@ -28,17 +30,19 @@ class AuditLog:
         install_id: uuid.UUID | None = None,
         **details: Any,
     ) -> None:
-        self._repository.append(
-            [
-                {
-                    "occurred_at": self._clock.now(),
-                    "event": event.value,
-                    "app_id": app_id,
-                    "actor": actor,
-                    "user_id": user_id,
-                    "install_id": install_id,
-                    "request_ref": self._request_ref,
-                    "details": details,
-                }
-            ]
+        self._pending.append(
+            {
+                "occurred_at": self._clock.now(),
+                "event": event.value,
+                "app_id": app_id,
+                "actor": actor,
+                "user_id": user_id,
+                "install_id": install_id,
+                "request_ref": self._request_ref,
+                "details": details,
+            }
         )
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        self._repository.append(pending)

@@ -67,3 +67,36 @@ def inactive_reason(install: InstallFacts, active: InstallFacts) -> InactiveReas
     if install.device_class is DeviceClass.TABLET and active.device_class is DeviceClass.PHONE:
         return InactiveReason.PHONE_PREFERRED_OVER_TABLET
     return InactiveReason.NEWER_INSTALL_ACTIVE
+
+
+@dataclass(frozen=True)
+class Activity:
+    is_active: bool
+    inactive_reason: InactiveReason | None
+
+
+def assign_activity(live_installs: Iterable[InstallFacts]) -> dict[uuid.UUID, Activity]:
+    """What every live install of one user should be: exactly one active (when any is live), and
+    each other one inactive with the reason the active one beats it."""
+    facts = list(live_installs)
+    chosen = choose_active(facts)
+    active = next((f for f in facts if f.id == chosen), None)
+    if active is None:
+        return {}
+    return {
+        f.id: Activity(is_active=f.id == chosen, inactive_reason=inactive_reason(f, active))
+        for f in facts
+    }
+
+
+APP_DISABLED = "APP_DISABLED"
+
+
+def effective_activity(
+    is_active: bool, inactive_reason: str | None, *, app_enabled: bool
+) -> tuple[bool, str | None]:
+    """Whether an install's payloads are processed: its own flag, unless its app's remote switch
+    is off, which silences every install of the app."""
+    if not app_enabled:
+        return False, APP_DISABLED
+    return is_active, None if is_active else inactive_reason

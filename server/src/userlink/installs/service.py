@@ -1,31 +1,23 @@
-"""Installs: registration, the active-install rule applied to the database, SDK credentials."""
+"""Installs: registration, the active-install rule applied to the database, ending an install."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import RowMapping
 
 from userlink.audit.rules import AuditEvent
 from userlink.installs import rules
-from userlink.installs.errors import (
-    AccessTokenExpired,
-    AccessTokenInvalid,
-    InstallDeregistered,
-    InstallNotFound,
-    RefreshTokenExpired,
-    RefreshTokenInvalid,
-)
-from userlink.installs.repository import InstallRepository, TokenRepository
+from userlink.installs.errors import InstallDeregistered, InstallNotFound
+from userlink.installs.repository import InstallRepository
 from userlink.installs.rules import DeviceClass, InactiveReason, Platform
-from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.payloads import rules as payload_rules
+from userlink.unit_of_work import UnitOfWork
 from userlink.users.repository import UserRepository
-from userlink.work import Work
 
 LIVE = "live"
 RESET = "reset"
@@ -73,50 +65,33 @@ class Install:
 
 
 @dataclass(frozen=True)
-class Credentials:
-    access_token: str
-    access_token_expires_at: datetime
-    refresh_token: str
-    refresh_token_expires_at: datetime
-
-
-@dataclass(frozen=True)
-class SdkCaller:
-    """An install calling an SDK route with its access token."""
-
-    install_id: uuid.UUID
-    app_id: uuid.UUID
-    user_id: uuid.UUID
-    is_active: bool  # the user's active install, in an app that is not remote-disabled
-    inactive_reason: str | None
-    app_enabled: bool = True
-
-    @property
-    def actor(self) -> str:
-        return f"install:{self.install_id}"
+class Registered:
+    install: Install
+    # Earlier installs of the same device (same nonce) ended by this registration: the caller
+    # revokes their credentials.
+    replaced: list[uuid.UUID]
 
 
 def register(
-    work: Work,
+    work: UnitOfWork,
     *,
     app_id: uuid.UUID,
     user_id: uuid.UUID,
     installation_nonce: str,
     device: DeviceFacts,
-) -> Install:
-    """A new install of `user_id` (whose row the caller holds locked), then the rule decides
-    which of the user's installs is active."""
-    install_id = new_id()
-    device_class = rules.classify(device.platform, device.screen_diagonal_inches, device.ios_idiom)
+) -> Registered:
+    """A new install of `user_id` (whose row the caller holds locked), active or not by the rule.
+    One read of the user's live installs, at most one write per install whose role changes, one
+    insert: the rule is computed before the new row exists."""
     repository = InstallRepository(work.connection)
+    now = work.clock.now()
     nonce_hash = work.hasher.hash(installation_nonce)
+    live = repository.live_for_user(user_id)
     # The same device (same nonce) registering again for this user means its earlier install
     # never reached it (every answer lost): end that orphan so it cannot hold the active role.
-    for orphan_id in repository.live_ids_with_nonce(user_id, nonce_hash):
-        repository.end(
-            orphan_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=work.clock.now()
-        )
-        revoke_credentials(work, orphan_id)
+    replaced = [row["id"] for row in live if row["installation_nonce_hash"] == nonce_hash]
+    for orphan_id in replaced:
+        repository.end(orphan_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=now)
         work.audit.record(
             AuditEvent.INSTALL_RESET,
             app_id=app_id,
@@ -124,8 +99,15 @@ def register(
             install_id=orphan_id,
             reason="replaced by the same device",
         )
+    staying = [row for row in live if row["id"] not in replaced]
+    device_class = rules.classify(device.platform, device.screen_diagonal_inches, device.ios_idiom)
+    new = rules.InstallFacts(id=new_id(), device_class=device_class, created_at=now)
+    plan = rules.assign_activity([*(_facts(row) for row in staying), new])
+    _apply(work, app_id, user_id, staying, plan)
+    activity = plan[new.id]
+    reason = activity.inactive_reason.value if activity.inactive_reason else None
     repository.insert(
-        id=install_id,
+        id=new.id,
         app_id=app_id,
         user_id=user_id,
         installation_nonce_hash=nonce_hash,
@@ -137,24 +119,89 @@ def register(
         device_class=device_class.value,
         app_version=device.app_version,
         sdk_version=device.sdk_version,
-        created_at=work.clock.now(),
+        created_at=now,
         status=LIVE,
-        is_active=False,
-        inactive_reason=None,
+        is_active=activity.is_active,
+        inactive_reason=reason,
     )
     work.audit.record(
         AuditEvent.INSTALL_CREATED,
         app_id=app_id,
         user_id=user_id,
-        install_id=install_id,
+        install_id=new.id,
         device_class=device_class.value,
         platform=device.platform.value,
     )
-    apply_active_rule(work, app_id=app_id, user_id=user_id)
-    return get(work, install_id)
+    if activity.is_active:
+        work.audit.record(
+            AuditEvent.INSTALL_ACTIVATED, app_id=app_id, user_id=user_id, install_id=new.id
+        )
+    install = Install(
+        id=new.id,
+        app_id=app_id,
+        user_id=user_id,
+        platform=device.platform.value,
+        device_class=device_class,
+        model=device.model,
+        created_at=now,
+        status=LIVE,
+        is_active=activity.is_active,
+        inactive_reason=reason,
+    )
+    return Registered(install=install, replaced=replaced)
 
 
-def get(work: Work, install_id: uuid.UUID) -> Install:
+def _facts(row: RowMapping) -> rules.InstallFacts:
+    return rules.InstallFacts(
+        id=row["id"],
+        device_class=DeviceClass(row["device_class"]),
+        created_at=as_utc(row["created_at"]),
+    )
+
+
+def _apply(
+    work: UnitOfWork,
+    app_id: uuid.UUID,
+    user_id: uuid.UUID,
+    live: Sequence[RowMapping],
+    plan: dict[uuid.UUID, rules.Activity],
+) -> None:
+    """Write the plan for the installs already stored: deactivations first, so the unique index
+    (one active install per user) holds at every moment, then the activation."""
+    repository = InstallRepository(work.connection)
+    activated: uuid.UUID | None = None
+    for row in live:
+        activity = plan[row["id"]]
+        reason = activity.inactive_reason.value if activity.inactive_reason else None
+        if activity.is_active:
+            if not row["is_active"]:
+                activated = row["id"]
+            continue
+        if row["is_active"] or row["inactive_reason"] != reason:
+            repository.set_activity(row["id"], is_active=False, inactive_reason=reason)
+        if row["is_active"]:
+            work.audit.record(
+                AuditEvent.INSTALL_DEACTIVATED,
+                app_id=app_id,
+                user_id=user_id,
+                install_id=row["id"],
+                reason=reason,
+            )
+    if activated is not None:
+        repository.set_activity(activated, is_active=True, inactive_reason=None)
+        work.audit.record(
+            AuditEvent.INSTALL_ACTIVATED, app_id=app_id, user_id=user_id, install_id=activated
+        )
+
+
+def apply_active_rule(work: UnitOfWork, *, app_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Make the database agree with the rule for this user. The caller holds the user's row lock;
+    the partial unique index is the backstop."""
+    live = InstallRepository(work.connection).live_for_user(user_id)
+    _apply(work, app_id, user_id, live, rules.assign_activity(_facts(row) for row in live))
+
+
+def get(work: UnitOfWork, install_id: uuid.UUID) -> Install:
     """An install the caller knows exists; gone in the meantime (its user erased) is a
     deregistration, not a server error."""
     row = InstallRepository(work.connection).get(install_id)
@@ -163,230 +210,67 @@ def get(work: Work, install_id: uuid.UUID) -> Install:
     return Install.from_row(row)
 
 
-def get_live_locked(work: Work, caller: SdkCaller) -> Install:
-    """The caller's install under its user's row lock, checked again now that nothing can change
-    it: reset or moved since the token was checked means the caller may not act."""
-    UserRepository(work.connection).lock(caller.user_id)
-    install = get(work, caller.install_id)
-    if install.status != LIVE or install.user_id != caller.user_id:
-        raise InstallDeregistered()
-    return install
-
-
-def find(work: Work, install_id: uuid.UUID) -> Install | None:
+def find(work: UnitOfWork, install_id: uuid.UUID) -> Install | None:
     row = InstallRepository(work.connection).get(install_id)
     return Install.from_row(row) if row is not None else None
 
 
-def installs_of(work: Work, user_id: uuid.UUID) -> list[Install]:
+def lock(work: UnitOfWork, install_id: uuid.UUID) -> Install | None:
+    """The install under its row lock (serialises replacing its credentials)."""
+    row = InstallRepository(work.connection).lock(install_id)
+    return Install.from_row(row) if row is not None else None
+
+
+def get_live_locked(work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID) -> Install:
+    """The caller's install under its user's row lock, checked again now that nothing can change
+    it: reset or moved since the token was checked means the caller may not act."""
+    UserRepository(work.connection).lock(user_id)
+    install = get(work, install_id)
+    if install.status != LIVE or install.user_id != user_id:
+        raise InstallDeregistered()
+    return install
+
+
+def get_sharing_user_lock(
+    work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID
+) -> Install | None:
+    """The install, if it still belongs to `user_id`, read under a shared lock on that user's row
+    (one statement): changes of the user's active install wait until the caller commits."""
+    row = InstallRepository(work.connection).get_sharing_user_lock(install_id, user_id)
+    return Install.from_row(row) if row is not None else None
+
+
+def installs_of(work: UnitOfWork, user_id: uuid.UUID) -> list[Install]:
     return [Install.from_row(r) for r in InstallRepository(work.connection).all_for_user(user_id)]
 
 
-def apply_active_rule(work: Work, *, app_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    """Make the database agree with `rules.choose_active` for this user. The caller holds the
-    user's row lock; the partial unique index is the backstop."""
-    repository = InstallRepository(work.connection)
-    live = repository.live_for_user(user_id)
-    facts = {
-        row["id"]: rules.InstallFacts(
-            id=row["id"],
-            device_class=DeviceClass(row["device_class"]),
-            created_at=as_utc(row["created_at"]),
-        )
-        for row in live
-    }
-    chosen = rules.choose_active(facts.values())
-    # Deactivate first: the unique index allows one active install per user at every moment.
-    for row in live:
-        if row["id"] == chosen:
-            continue
-        reason = rules.inactive_reason(facts[row["id"]], facts[chosen]) if chosen else None
-        reason_value = reason.value if reason else None
-        if row["is_active"] or row["inactive_reason"] != reason_value:
-            repository.set_activity(row["id"], is_active=False, inactive_reason=reason_value)
-        if row["is_active"]:
-            work.audit.record(
-                AuditEvent.INSTALL_DEACTIVATED,
-                app_id=app_id,
-                user_id=user_id,
-                install_id=row["id"],
-                reason=reason_value,
-            )
-    if chosen is not None:
-        current = next(row for row in live if row["id"] == chosen)
-        if not current["is_active"]:
-            repository.set_activity(chosen, is_active=True, inactive_reason=None)
-            work.audit.record(
-                AuditEvent.INSTALL_ACTIVATED, app_id=app_id, user_id=user_id, install_id=chosen
-            )
-
-
-def issue_credentials(work: Work, install_id: uuid.UUID) -> Credentials:
-    now = work.clock.now()
-    access = secrets.generate(secrets.SecretKind.ACCESS_TOKEN)
-    refresh = secrets.generate(secrets.SecretKind.REFRESH_TOKEN)
-    access_expires = now + timedelta(seconds=work.settings.access_token_lifetime_seconds)
-    refresh_expires = now + timedelta(seconds=work.settings.refresh_token_lifetime_seconds)
-    TokenRepository(work.connection).insert_many(
-        [
-            {
-                "id": new_id(),
-                "install_id": install_id,
-                "kind": "access",
-                "token_hash": work.hasher.hash(access),
-                "created_at": now,
-                "expires_at": access_expires,
-            },
-            {
-                "id": new_id(),
-                "install_id": install_id,
-                "kind": "refresh",
-                "token_hash": work.hasher.hash(refresh),
-                "created_at": now,
-                "expires_at": refresh_expires,
-            },
-        ]
-    )
-    return Credentials(access, access_expires, refresh, refresh_expires)
-
-
-def revoke_credentials(work: Work, install_id: uuid.UUID) -> None:
-    TokenRepository(work.connection).revoke_all_for_install(install_id, work.clock.now())
-
-
-def authenticate(work: Work, token: str) -> SdkCaller:
-    """Every SDK call: checksum, one indexed lookup joined with the install."""
-    if secrets.parse_kind(token) is not secrets.SecretKind.ACCESS_TOKEN:
-        raise AccessTokenInvalid()
-    row = TokenRepository(work.connection).find_with_install(work.hasher.hash(token))
-    if row is None or row["kind"] != "access":
-        raise AccessTokenInvalid()
-    if row["status"] != LIVE:
-        raise InstallDeregistered()
-    if row["revoked_at"] is not None:
-        raise AccessTokenInvalid()
-    if as_utc(row["expires_at"]) <= work.clock.now():
-        raise AccessTokenExpired()
-    app_enabled = bool(row["app_enabled"])
-    return SdkCaller(
-        install_id=row["install_id"],
-        app_id=row["app_id"],
-        user_id=row["user_id"],
-        is_active=row["is_active"] and app_enabled,
-        inactive_reason=row["inactive_reason"] if app_enabled else "APP_DISABLED",
-        app_enabled=app_enabled,
-    )
-
-
-def refresh(work: Work, refresh_token: str) -> tuple[Install, Credentials]:
-    """Rotate: the refresh token works once, then a new pair replaces it."""
-    if secrets.parse_kind(refresh_token) is not secrets.SecretKind.REFRESH_TOKEN:
-        raise RefreshTokenInvalid()
-    tokens = TokenRepository(work.connection)
-    row = tokens.find_with_install(work.hasher.hash(refresh_token))
-    if row is None or row["kind"] != "refresh":
-        raise RefreshTokenInvalid()
-    if row["status"] != LIVE:
-        raise InstallDeregistered()
-    now = work.clock.now()
-    if as_utc(row["expires_at"]) <= now:
-        raise RefreshTokenExpired()
-    if row["revoked_at"] is not None or not tokens.rotate(row["token_id"], now):
-        # Only a token retired by rotation gets a second chance, and only briefly; one revoked
-        # for any other reason (reset, a replaced pair) never works again.
-        rotated_at = row["rotated_at"]
-        window = timedelta(seconds=work.settings.refresh_retry_window_seconds)
-        if rotated_at is None or now - as_utc(rotated_at) > window:
-            raise RefreshTokenInvalid()
-        # The device retries a refresh whose answer it never got: the pair that answer carried
-        # was never seen, so replace it rather than lock the device out.
-        revoke_credentials(work, row["install_id"])
-    return get(work, row["install_id"]), issue_credentials(work, row["install_id"])
-
-
-def reset(work: Work, caller: SdkCaller) -> None:
-    """Deregister the install: credentials revoked, the active role handed on by the rule."""
-    get_live_locked(work, caller)
-    now = work.clock.now()
+def end(work: UnitOfWork, install: Install, *, status: str, reason: str, actor: str | None) -> None:
+    """Reset (by the device) or disable (by an operator): the install stops holding any role and
+    the rule hands the active role on. The caller holds the user's lock and revokes credentials."""
     InstallRepository(work.connection).end(
-        caller.install_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=now
+        install.id, status=status, reason=reason, now=work.clock.now()
     )
-    revoke_credentials(work, caller.install_id)
+    event = AuditEvent.INSTALL_RESET if status == RESET else AuditEvent.INSTALL_DEACTIVATED
     work.audit.record(
-        AuditEvent.INSTALL_RESET,
-        app_id=caller.app_id,
-        user_id=caller.user_id,
-        install_id=caller.install_id,
-        actor=caller.actor,
-        was_active=caller.is_active,
+        event,
+        app_id=install.app_id,
+        user_id=install.user_id,
+        install_id=install.id,
+        actor=actor,
+        was_active=install.is_active,
+        reason=reason,
     )
-    apply_active_rule(work, app_id=caller.app_id, user_id=caller.user_id)
+    apply_active_rule(work, app_id=install.app_id, user_id=install.user_id)
 
 
-@dataclass(frozen=True)
-class UploadSettings:
-    # The limits ingest enforces (payloads/rules.py); the body limit bounds a whole batch.
-    max_batch_size: int = payload_rules.MAX_BATCH_SIZE
-    max_payload_bytes: int = payload_rules.MAX_PAYLOAD_BYTES
-    max_batch_bytes: int = payload_rules.MAX_BATCH_BYTES
-    min_interval_seconds: int = 30
-
-
-@dataclass(frozen=True)
-class SdkConfiguration:
-    is_remote_enabled: bool
-    upload: UploadSettings
-    features: dict[str, bool]
-
-
-def configuration(is_active: bool) -> SdkConfiguration:
-    """What the SDK is told to do. Only the active install uploads to be processed."""
-    return SdkConfiguration(
-        is_remote_enabled=is_active,
-        upload=UploadSettings(),
-        features={"payload_upload": True, "legacy_linking": True},
-    )
-
-
-def disable(work: Work, install_id: uuid.UUID) -> Install:
-    """Operator action: the install stops working at once and loses the active role."""
+def find_for_operator(work: UnitOfWork, install_id: uuid.UUID) -> Install:
     install = find(work, install_id)
     if install is None:
         raise InstallNotFound()
-    UserRepository(work.connection).lock(install.user_id)
-    InstallRepository(work.connection).end(
-        install_id, status=DISABLED, reason="INSTALL_DISABLED", now=work.clock.now()
-    )
-    revoke_credentials(work, install_id)
-    work.audit.record(
-        AuditEvent.INSTALL_DEACTIVATED,
-        app_id=install.app_id,
-        user_id=install.user_id,
-        install_id=install_id,
-        actor="operator",
-        reason="INSTALL_DISABLED",
-    )
-    apply_active_rule(work, app_id=install.app_id, user_id=install.user_id)
-    return get(work, install_id)
+    return install
 
 
-def move_to_user(work: Work, install: Install, user_id: uuid.UUID) -> None:
+def move_to_user(work: UnitOfWork, install: Install, user_id: uuid.UUID) -> None:
     """The install joins another user (legacy link to a known external id); the caller holds
     both users' locks and applies the rule afterwards."""
     InstallRepository(work.connection).move_to_user(install.id, user_id)
-
-
-@dataclass(frozen=True)
-class InstallStatus:
-    is_linked: bool
-    is_active: bool
-    inactive_reason: str | None
-
-
-def status(work: Work, caller: SdkCaller) -> InstallStatus:
-    user = UserRepository(work.connection).get(caller.user_id)
-    return InstallStatus(
-        is_linked=bool(user and user["external_id"] is not None),
-        is_active=caller.is_active,
-        inactive_reason=caller.inactive_reason,
-    )

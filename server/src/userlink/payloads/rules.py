@@ -15,6 +15,8 @@ MAX_BATCH_SIZE = 100
 MAX_PAYLOAD_BYTES = 65_536
 # Under the default 1 MiB request limit, with room for the envelope.
 MAX_BATCH_BYTES = 1_000_000
+# How often the SDK is told to upload at most (it batches in between).
+MIN_UPLOAD_INTERVAL_SECONDS = 30
 
 
 MAX_ROW_ID = 2**63 - 1

@@ -9,7 +9,6 @@ from typing import Any
 
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
-from userlink.installs.service import SdkCaller
 from userlink.kit.clock import as_utc
 from userlink.payloads import rules
 from userlink.payloads.errors import (
@@ -22,8 +21,9 @@ from userlink.payloads.errors import (
     PayloadTooLarge,
 )
 from userlink.payloads.repository import PayloadRepository
+from userlink.sdk_credentials.service import SdkCaller
+from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users
-from userlink.work import Work
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,12 @@ def validate_batch(batch: list[IncomingPayload]) -> None:
         raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
 
 
-def ingest(work: Work, caller: SdkCaller, batch: list[IncomingPayload]) -> IngestResult:
+def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) -> IngestResult:
     validate_batch(batch)
     # Shares the user's row lock with handovers of the active role, so each payload is judged by
     # the activity the install has when it is stored: processed or kept apart, never both.
-    users.lock_shared(work, caller.user_id)
-    install = installs.get(work, caller.install_id)
-    if install.status != installs.LIVE or install.user_id != caller.user_id:
+    install = installs.get_sharing_user_lock(work, caller.install_id, caller.user_id)
+    if install is None or install.status != installs.LIVE:
         raise InstallDeregistered()
     processed = install.is_active and caller.app_enabled
     now = work.clock.now()
@@ -118,7 +117,7 @@ def ingest(work: Work, caller: SdkCaller, batch: list[IncomingPayload]) -> Inges
 
 
 def timeline(
-    work: Work, app_id: uuid.UUID, user_id: uuid.UUID | None, cursor: str | None, limit: int
+    work: UnitOfWork, app_id: uuid.UUID, user_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> TimelinePage:
     user = users.get_in_app(work, app_id, user_id)
     after = None
@@ -142,3 +141,8 @@ def timeline(
         last = rows[limit - 1]
         next_cursor = rules.encode_cursor(last["occurred_at"], last["id"])
     return TimelinePage(entries=entries, next_cursor=next_cursor)
+
+
+def move_install(work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The install joined another user: its payloads follow it."""
+    PayloadRepository(work.connection).move_install(install_id, user_id)

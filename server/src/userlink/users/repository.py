@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from userlink.models import users
@@ -31,34 +33,29 @@ class UserRepository:
         query = select(users).where(users.c.app_id == app_id, users.c.external_id == external_id)
         return self._connection.execute(query).mappings().first()
 
-    def insert_if_absent(
-        self,
-        *,
-        user_id: uuid.UUID,
-        app_id: uuid.UUID,
-        external_id: str | None,
-        now: datetime,
-        established: bool = True,
-    ) -> bool:
-        """Insert the user; False when the unique (app, external id) says another transaction
-        created it first. A savepoint keeps the surrounding unit of work usable."""
-        savepoint = self._connection.begin_nested()
-        try:
-            self._connection.execute(
-                insert(users).values(
-                    id=user_id,
-                    app_id=app_id,
-                    external_id=external_id,
-                    created_at=now,
-                    linked_at=now if external_id is not None else None,
-                    established_at=now if established else None,
-                )
-            )
-        except IntegrityError:
-            savepoint.rollback()
-            return False
-        savepoint.commit()
-        return True
+    def insert(self, **values: Any) -> None:
+        self._connection.execute(insert(users).values(**values))
+
+    def upsert_linked(
+        self, *, user_id: uuid.UUID, app_id: uuid.UUID, external_id: str, now: datetime
+    ) -> RowMapping:
+        """Insert the user of this external id, or, when (app, external id) exists, touch that
+        row instead (which locks it on PostgreSQL); either way the row comes back."""
+        dialect = self._connection.dialect.name
+        insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert_of(users).values(
+            id=user_id,
+            app_id=app_id,
+            external_id=external_id,
+            created_at=now,
+            linked_at=now,
+            established_at=now,
+        )
+        upsert = statement.on_conflict_do_update(
+            index_elements=[users.c.app_id, users.c.external_id],
+            set_={"external_id": statement.excluded.external_id},
+        ).returning(*users.c)
+        return self._connection.execute(upsert).mappings().one()
 
     def set_external_id(self, user_id: uuid.UUID, external_id: str, now: datetime) -> bool:
         savepoint = self._connection.begin_nested()

@@ -8,16 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping
 
-from userlink.audit.rules import AuditEvent
-from userlink.auth_codes.repository import AuthCodeRepository
-from userlink.auth_codes.rules import normalise_external_id
-from userlink.installs import service as installs
-from userlink.installs.service import Install
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
-from userlink.users.errors import ConcurrentChange, UserNotFound
+from userlink.unit_of_work import UnitOfWork
+from userlink.users.errors import UserNotFound
 from userlink.users.repository import UserRepository
-from userlink.work import Work
 
 
 @dataclass(frozen=True)
@@ -45,90 +40,80 @@ class User:
         )
 
 
-def get_or_create_linked(work: Work, app_id: uuid.UUID, external_id: str) -> tuple[User, bool]:
-    """The user of this external id, and whether it existed already (a restore).
+def get_or_create_linked(
+    work: UnitOfWork, app_id: uuid.UUID, external_id: str
+) -> tuple[User, bool]:
+    """The user of this external id, locked, and whether it existed already (a restore).
 
-    Under concurrency the unique constraint decides: the loser of two simultaneous creations
-    finds and restores the winner's user.
+    One upsert: under concurrency the unique constraint decides, and the loser of two
+    simultaneous creations gets the winner's user back, locked, as a restore.
     """
-    repository = UserRepository(work.connection)
-    existing = repository.find_by_external_id(app_id, external_id)
-    if existing is None:
-        user_id = new_id()
-        if repository.insert_if_absent(
-            user_id=user_id, app_id=app_id, external_id=external_id, now=work.clock.now()
-        ):
-            row = repository.lock(user_id)
-            assert row is not None
-            return User.from_row(row), False
-        existing = repository.find_by_external_id(app_id, external_id)
-        assert existing is not None, "the unique constraint refused, so the row exists"
-    row = repository.lock(existing["id"])
-    if row is None:
-        raise ConcurrentChange()
-    return User.from_row(row), True
-
-
-def create_provisional(work: Work, app_id: uuid.UUID) -> User:
-    """A legacy install's user before its linker ran: unlinked and not established yet."""
-    repository = UserRepository(work.connection)
-    user_id = new_id()
-    repository.insert_if_absent(
-        user_id=user_id, app_id=app_id, external_id=None, now=work.clock.now(), established=False
+    proposed = new_id()
+    row = UserRepository(work.connection).upsert_linked(
+        user_id=proposed, app_id=app_id, external_id=external_id, now=work.clock.now()
     )
-    row = repository.lock(user_id)
-    assert row is not None
-    return User.from_row(row)
+    return User.from_row(row), row["id"] != proposed
 
 
-def lock(work: Work, user_id: uuid.UUID) -> User | None:
+def create_provisional(work: UnitOfWork, app_id: uuid.UUID) -> User:
+    """A legacy install's user before its linker ran: unlinked and not established yet."""
+    now = work.clock.now()
+    user = User(
+        id=new_id(),
+        app_id=app_id,
+        external_id=None,
+        created_at=now,
+        linked_at=None,
+        established_at=None,
+    )
+    UserRepository(work.connection).insert(
+        id=user.id,
+        app_id=app_id,
+        external_id=None,
+        created_at=now,
+        linked_at=None,
+        established_at=None,
+    )
+    return user
+
+
+def lock(work: UnitOfWork, user_id: uuid.UUID) -> User | None:
     row = UserRepository(work.connection).lock(user_id)
     return User.from_row(row) if row is not None else None
 
 
-def get_in_app(work: Work, app_id: uuid.UUID, user_id: uuid.UUID | None) -> User:
+def get_in_app(work: UnitOfWork, app_id: uuid.UUID, user_id: uuid.UUID | None) -> User:
     row = UserRepository(work.connection).get(user_id) if user_id is not None else None
     if row is None or row["app_id"] != app_id:
         raise UserNotFound()
     return User.from_row(row)
 
 
-def find_by_external_id(work: Work, app_id: uuid.UUID, external_id: str) -> User:
+def find_by_external_id(work: UnitOfWork, app_id: uuid.UUID, external_id: str) -> User:
     row = UserRepository(work.connection).find_by_external_id(app_id, external_id)
     if row is None:
         raise UserNotFound("No user with this external id for this app.")
     return User.from_row(row)
 
 
-def lock_shared(work: Work, user_id: uuid.UUID) -> None:
+def lock_shared(work: UnitOfWork, user_id: uuid.UUID) -> None:
     UserRepository(work.connection).lock_shared(user_id)
 
 
-@dataclass(frozen=True)
-class UserRecord:
-    user: User
-    installs: list[Install]
+def set_external_id(work: UnitOfWork, user_id: uuid.UUID, external_id: str) -> bool:
+    """Link the user to `external_id`; False when another user of the app has it already."""
+    return UserRepository(work.connection).set_external_id(user_id, external_id, work.clock.now())
 
 
-def record(work: Work, app_id: uuid.UUID, user_id: uuid.UUID | None) -> UserRecord:
-    user = get_in_app(work, app_id, user_id)
-    return UserRecord(user=user, installs=installs.installs_of(work, user.id))
+def mark_established(work: UnitOfWork, user_id: uuid.UUID) -> None:
+    UserRepository(work.connection).mark_established(user_id, work.clock.now())
 
 
-def record_by_external_id(work: Work, app_id: uuid.UUID, raw_external_id: str) -> UserRecord:
-    external_id = normalise_external_id(raw_external_id)
-    if external_id is None:
-        raise UserNotFound("No user with this external id for this app.")
-    user = find_by_external_id(work, app_id, external_id)
-    return UserRecord(user=user, installs=installs.installs_of(work, user.id))
+def delete(work: UnitOfWork, user_id: uuid.UUID) -> None:
+    """The row goes; installs, credentials and payloads go with it (ON DELETE CASCADE)."""
+    UserRepository(work.connection).delete(user_id)
 
 
-def delete(work: Work, app_id: uuid.UUID, user_id: uuid.UUID | None, actor: str) -> None:
-    """Erasure: the user, its installs, their credentials and payloads, and its pending codes.
-    Credentials stop working at once because their rows are gone."""
-    user = get_in_app(work, app_id, user_id)
-    UserRepository(work.connection).lock(user.id)
-    if user.external_id is not None:
-        AuthCodeRepository(work.connection).delete_for_external_id(app_id, user.external_id)
-    UserRepository(work.connection).delete(user.id)
-    work.audit.record(AuditEvent.USER_DELETED, app_id=app_id, actor=actor, user_id=user.id)
+def is_linked(work: UnitOfWork, user_id: uuid.UUID) -> bool:
+    row = UserRepository(work.connection).get(user_id)
+    return bool(row and row["external_id"] is not None)

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 from userlink.api_keys.service import ApiKeyCaller
-from userlink.apps import service as apps
 from userlink.apps.service import App
 from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules as code_rules
@@ -20,8 +19,12 @@ from userlink.installs.errors import (
     InstallDoesNotBelongToApp,
     InstallNotFound,
 )
-from userlink.installs.service import Credentials, DeviceFacts, Install, SdkCaller
-from userlink.links.errors import (
+from userlink.installs.service import DeviceFacts, Install
+from userlink.payloads import service as payloads
+from userlink.sdk_credentials import service as credentials
+from userlink.sdk_credentials.service import Credentials, SdkCaller
+from userlink.unit_of_work import UnitOfWork
+from userlink.usecases.errors import (
     CannotLinkExistingPersonToOtherPerson,
     ExternalIdAlreadyLinked,
     InstallLinkedToOtherUser,
@@ -29,11 +32,8 @@ from userlink.links.errors import (
     UserAlreadyLinked,
     UserlinkingNotConfigured,
 )
-from userlink.payloads.repository import PayloadRepository
 from userlink.users import service as users
-from userlink.users.repository import UserRepository
 from userlink.users.service import User
-from userlink.work import Work
 
 
 @dataclass(frozen=True)
@@ -44,24 +44,25 @@ class Registration:
 
 
 def register_install(
-    work: Work, app: App, *, installation_nonce: str, device: DeviceFacts
+    work: UnitOfWork, app: App, *, installation_nonce: str, device: DeviceFacts
 ) -> Registration:
     """Legacy SDK init: a new install with a provisional user, before the app's linker runs."""
     user = users.create_provisional(work, app.id)
-    install = installs.register(
+    registered = installs.register(
         work, app_id=app.id, user_id=user.id, installation_nonce=installation_nonce, device=device
     )
-    return Registration(user, install, installs.issue_credentials(work, install.id))
+    install = registered.install
+    return Registration(user, install, credentials.issue(work, install.id))
 
 
 def link_install(
-    work: Work, caller: ApiKeyCaller, install_id: uuid.UUID | None, raw_external_id: str
+    work: UnitOfWork, caller: ApiKeyCaller, install_id: uuid.UUID | None, raw_external_id: str
 ) -> uuid.UUID:
     """`POST /v2/users/{install_id}/link`: the id of the user the install belongs to now."""
     external_id = code_rules.normalise_external_id(raw_external_id)
     if external_id is None:
         raise InvalidExternalId()
-    app = apps.get_app(work, caller.app_id)
+    app = caller.app
     if not app.linking_enabled:
         raise UserlinkingNotConfigured()
     found = installs.find(work, install_id) if install_id is not None else None
@@ -82,7 +83,7 @@ def link_install(
         return user.id
     if user.external_id is not None:
         raise InstallLinkedToOtherUser()
-    if UserRepository(work.connection).set_external_id(user.id, external_id, work.clock.now()):
+    if users.set_external_id(work, user.id, external_id):
         work.audit.record(
             AuditEvent.USER_LINKED,
             app_id=app.id,
@@ -99,12 +100,14 @@ def link_install(
     return target.id
 
 
-def _join(work: Work, install: Install, *, provisional: User, target: User, actor: str) -> None:
+def _join(
+    work: UnitOfWork, install: Install, *, provisional: User, target: User, actor: str
+) -> None:
     """The install leaves its provisional user for the existing one; the provisional user goes."""
     installs.move_to_user(work, install, target.id)
-    PayloadRepository(work.connection).move_install(install.id, target.id)
+    payloads.move_install(work, install.id, target.id)
     if not installs.installs_of(work, provisional.id):
-        UserRepository(work.connection).delete(provisional.id)
+        users.delete(work, provisional.id)
     installs.apply_active_rule(work, app_id=target.app_id, user_id=target.id)
     work.audit.record(
         AuditEvent.INSTALL_JOINED_USER,
@@ -116,7 +119,7 @@ def _join(work: Work, install: Install, *, provisional: User, target: User, acto
     )
 
 
-def confirm(work: Work, caller: SdkCaller, *, keep_unlinked: bool) -> tuple[User, Install]:
+def confirm(work: UnitOfWork, caller: SdkCaller, *, keep_unlinked: bool) -> tuple[User, Install]:
     """The SDK asks after its linker reported success: is the install linked now?
     `keep_unlinked` (NO-OP linker) establishes the user unlinked instead."""
     user = users.lock(work, caller.user_id)
@@ -124,11 +127,11 @@ def confirm(work: Work, caller: SdkCaller, *, keep_unlinked: bool) -> tuple[User
         raise InstallNotLinked()
     if not user.is_linked and not keep_unlinked:
         raise InstallNotLinked()
-    UserRepository(work.connection).mark_established(user.id, work.clock.now())
+    users.mark_established(work, user.id)
     return user, installs.get(work, caller.install_id)
 
 
-def link_with_code(work: Work, caller: SdkCaller, code: str) -> tuple[User, Install]:
+def link_with_code(work: UnitOfWork, caller: SdkCaller, code: str) -> tuple[User, Install]:
     """SDK `link_user(auth_code)`: only to an external id new to the platform."""
     user = users.lock(work, caller.user_id)
     if user is None or user.is_linked:
@@ -136,11 +139,12 @@ def link_with_code(work: Work, caller: SdkCaller, code: str) -> tuple[User, Inst
     code_id, external_id = auth_codes.claim_for_link(
         work, code=code, app_id=caller.app_id, install_id=caller.install_id
     )
-    repository = UserRepository(work.connection)
-    if not repository.set_external_id(user.id, external_id, work.clock.now()):
+    if not users.set_external_id(work, user.id, external_id):
         raise ExternalIdAlreadyLinked()
-    repository.mark_established(user.id, work.clock.now())
-    auth_codes.record_link(work, code_id, user_id=user.id, install_id=caller.install_id)
+    users.mark_established(work, user.id)
+    auth_codes.record_outcome(
+        work, code_id, user_id=user.id, install_id=caller.install_id, restored=False
+    )
     work.audit.record(
         AuditEvent.USER_LINKED,
         app_id=caller.app_id,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from userlink.installs.schemas import UtcDatetime
+from userlink.http.schemas.common import UtcDatetime
 
 
 class InstallOut(BaseModel):

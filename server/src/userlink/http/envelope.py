@@ -1,4 +1,5 @@
-"""HTTP plumbing shared by every router: the error envelope, request refs, body limits."""
+"""The error envelope: every error body, its OpenAPI description, and the handlers that render
+the one error tree (and the framework's own errors) into it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from userlink import errors
 
@@ -25,6 +25,14 @@ class ErrorBody(BaseModel):
     errorCode: str = Field(examples=["INSTALL_NOT_FOUND"])
     ref: str = Field(description="Request reference; quote it when asking for support.")
     details: Any | None = None
+
+
+# What any route with a JSON body can answer about the body itself.
+BODY_ERRORS: tuple[type[errors.UserlinkError], ...] = (
+    errors.InvalidJson,
+    errors.UnsupportedMediaType,
+    errors.PayloadTooLarge,
+)
 
 
 def error_responses(*error_types: type[errors.UserlinkError]) -> dict[int | str, dict[str, Any]]:
@@ -114,79 +122,3 @@ def install_error_handlers(app: FastAPI) -> None:
         error = errors.UserlinkError()
         # Starlette answers this one outside every middleware, RequestRefMiddleware included.
         return envelope(request, 500, error.error_code, error.message, headers={REF_HEADER: ref})
-
-
-class RequestRefMiddleware:
-    """Gives every request a ref, echoed in the `X-Request-Ref` header and every error body."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        ref = str(uuid.uuid4())
-        scope.setdefault("state", {})["ref"] = ref
-
-        async def send_with_ref(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append(
-                    (REF_HEADER.lower().encode(), ref.encode())
-                )
-            await send(message)
-
-        await self.app(scope, receive, send_with_ref)
-
-
-class BodyLimitMiddleware:
-    """Refuses bodies over the limit before anything reads them, declared or streamed."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise StarletteHTTPException(413)
-            return message
-
-        await self.app(scope, counting_receive, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        ref = scope.get("state", {}).get("ref", str(uuid.uuid4()))
-        error = errors.PayloadTooLarge()
-        response = JSONResponse(
-            {"message": error.message, "errorCode": error.error_code, "ref": ref},
-            status_code=error.status_code,
-        )
-
-        async def no_body() -> Message:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        await response(scope, no_body, send)
-
-
-def require_json(request: Request) -> None:
-    """Route dependency for JSON bodies: anything else is 415, not a confusing 422."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise errors.UnsupportedMediaType()
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

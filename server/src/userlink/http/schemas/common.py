@@ -1,6 +1,9 @@
+"""Wire pieces shared by several route groups: devices, credentials, the SDK's configuration."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
@@ -8,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 from userlink.installs.rules import Platform
 from userlink.installs.service import DeviceFacts
 from userlink.kit.clock import iso_utc
+from userlink.payloads import rules as payload_rules
+from userlink.sdk_credentials.service import Credentials
 
 UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 # Printable text only: a NUL or other control character is refused here (PostgreSQL cannot store
@@ -61,7 +66,7 @@ class CredentialsOut(BaseModel):
     refresh_token_expires_at: UtcDatetime
 
 
-class UploadSettings(BaseModel):
+class UploadSettingsOut(BaseModel):
     max_batch_size: int
     max_payload_bytes: int
     max_batch_bytes: int = Field(description="The whole request body must stay under 1 MiB.")
@@ -70,8 +75,32 @@ class UploadSettings(BaseModel):
 
 class ConfigurationOut(BaseModel):
     is_remote_enabled: bool
-    upload: UploadSettings
+    upload: UploadSettingsOut
     features: dict[str, bool]
+
+
+def credentials_out(credentials: Credentials) -> CredentialsOut:
+    return CredentialsOut(
+        access_token=credentials.access_token,
+        access_token_expires_at=credentials.access_token_expires_at,
+        refresh_token=credentials.refresh_token,
+        refresh_token_expires_at=credentials.refresh_token_expires_at,
+    )
+
+
+@cache
+def configuration_out(is_active: bool) -> ConfigurationOut:
+    """What the SDK is told to do. Only the active install uploads to be processed."""
+    return ConfigurationOut(
+        is_remote_enabled=is_active,
+        upload=UploadSettingsOut(
+            max_batch_size=payload_rules.MAX_BATCH_SIZE,
+            max_payload_bytes=payload_rules.MAX_PAYLOAD_BYTES,
+            max_batch_bytes=payload_rules.MAX_BATCH_BYTES,
+            min_interval_seconds=payload_rules.MIN_UPLOAD_INTERVAL_SECONDS,
+        ),
+        features={"payload_upload": True, "legacy_linking": True},
+    )
 
 
 class RefreshIn(Strict):

@@ -7,22 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from userlink.auth_codes import endpoints as auth_codes
 from userlink.config import Settings
-from userlink.dependencies import refuse_api_key_header
 from userlink.errors import UserlinkError
-from userlink.installs import endpoints as installs
+from userlink.http.credentials import refuse_api_key_header
+from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
+from userlink.http.envelope import error_responses, install_error_handlers
+from userlink.http.middleware import BodyLimitMiddleware, RequestRefMiddleware
+from userlink.http.transactions import UseCaseRunner
 from userlink.kit.clock import Clock, SystemClock
-from userlink.links import endpoints as links
-from userlink.payloads import endpoints as payloads
-from userlink.platform import Platform, build_platform
-from userlink.users import endpoints as users
-from userlink.web import (
-    BodyLimitMiddleware,
-    RequestRefMiddleware,
-    error_responses,
-    install_error_handlers,
-)
+from userlink.runtime import Runtime, build_runtime
 
 DESCRIPTION = """
 userlink links the users of your app to platform users.
@@ -36,15 +29,14 @@ Every error answers `{"message", "errorCode", "ref"}`.
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    platform = build_platform(settings, clock or SystemClock())
-    return create_app_for(platform)
+    return create_app_for(build_runtime(settings, clock or SystemClock()))
 
 
-def create_app_for(platform: Platform) -> FastAPI:
+def create_app_for(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        platform.database.dispose()
+        runtime.database.dispose()
 
     app = FastAPI(
         title="userlink",
@@ -52,19 +44,16 @@ def create_app_for(platform: Platform) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.platform = platform
+    app.state.runtime = runtime
+    app.state.runner = UseCaseRunner(runtime)
     install_error_handlers(app)
 
     app.include_router(auth_codes.router)
+    app.include_router(legacy.router)
     app.include_router(users.router)
     app.include_router(payloads.router)
     sdk_guard = [Depends(refuse_api_key_header)]
-    for sdk_router in (
-        auth_codes.sdk_router,
-        installs.router,
-        links.sdk_router,
-        payloads.sdk_router,
-    ):
+    for sdk_router in (auth_codes.sdk_router, sdk.router, legacy.sdk_router, payloads.sdk_router):
         app.include_router(sdk_router, dependencies=sdk_guard)
 
     @app.head("/health", include_in_schema=False)
@@ -74,10 +63,10 @@ def create_app_for(platform: Platform) -> FastAPI:
         summary="Liveness: the process answers",
         responses=error_responses(UserlinkError),
     )
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     # Outermost first: every response, including a refused body, carries a ref.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=platform.settings.max_request_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_body_bytes)
     app.add_middleware(RequestRefMiddleware)
     return app

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from userlink.installs.schemas import PRINTABLE, UtcDatetime
+from userlink.http.schemas.common import PRINTABLE, UtcDatetime
 
 PayloadId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")

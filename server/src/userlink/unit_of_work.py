@@ -1,5 +1,6 @@
-"""What a use case needs besides its arguments: the unit of work's connection and the platform's
-collaborators. Built per request (or CLI command) at the boundary; services never build it."""
+"""What a use case needs besides its arguments: one transaction's connection, the process's
+collaborators, and the ledger its identity events go to. Built by the boundary that commits (an
+HTTP request, a CLI command: `Runtime.unit_of_work`); services never build one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from userlink.kit.secrets import SecretHasher
 
 
 @dataclass
-class Work:
+class UnitOfWork:
     connection: Connection
     settings: Settings
     clock: Clock

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from userlink.installs.schemas import (
+from userlink.http.schemas.common import (
     AppInfoIn,
     ConfigurationOut,
     CredentialsOut,

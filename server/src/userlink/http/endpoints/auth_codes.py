@@ -1,0 +1,101 @@
+"""`POST /users/auth-code` (server-to-server) and its redemption by the SDK."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from userlink.api_keys.errors import ApiKeyNotAllowed
+from userlink.apps.errors import AppDisabled
+from userlink.auth_codes import service as auth_codes
+from userlink.auth_codes.errors import (
+    AuthCodeAlreadyUsed,
+    AuthCodeAppMismatch,
+    AuthCodeExpired,
+    AuthCodeInvalid,
+    InvalidExternalId,
+)
+from userlink.errors import RateLimited
+from userlink.http.credentials import API_KEY_ERRORS, LinkKey, client_address
+from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.middleware import require_json
+from userlink.http.responses import model_response
+from userlink.http.schemas.auth_codes import (
+    AuthCodeRequest,
+    AuthCodeResponse,
+    RedeemRequest,
+    RedeemResponse,
+)
+from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.transactions import Limit, run, runtime_of
+from userlink.installs.errors import InstallDeregistered
+from userlink.kit.ids import parse_id
+from userlink.usecases import redemption
+
+router = APIRouter(tags=["server-to-server"])
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+
+
+@router.post(
+    "/users/auth-code",
+    response_model=AuthCodeResponse,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId),
+    summary="Get a short-lived, single-use authentication code for one of your users",
+)
+async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
+    issued = await run(
+        request,
+        lambda work: auth_codes.issue(work, key.authenticate(work), body.external_id),
+        key.limit,
+    )
+    return model_response(
+        AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
+    )
+
+
+@sdk_router.post(
+    "/users",
+    response_model=RedeemResponse,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        AuthCodeInvalid,
+        AuthCodeExpired,
+        AuthCodeAlreadyUsed,
+        AuthCodeAppMismatch,
+        AppDisabled,
+        InstallDeregistered,
+        ApiKeyNotAllowed,
+        RateLimited,
+        *BODY_ERRORS,
+    ),
+    summary="Redeem an authentication code: create the user, or restore it on this install",
+)
+async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
+    app_id = parse_id(body.app_id) if body.app_id is not None else None
+    if body.app_id is not None and app_id is None:
+        raise AuthCodeAppMismatch()
+    device = device_facts(body.device, body.app)
+    limit = Limit(
+        runtime_of(request).settings.rate_limit_redemption, "redeem", client_address(request)
+    )
+    redeemed = await run(
+        request,
+        lambda work: redemption.redeem(
+            work,
+            code=body.authentication_code,
+            installation_nonce=body.installation_nonce,
+            app_id=app_id,
+            device=device,
+        ),
+        limit,
+    )
+    return model_response(
+        RedeemResponse(
+            user_id=str(redeemed.user_id),
+            install_id=str(redeemed.install.id),
+            restored=redeemed.restored,
+            is_linked=True,
+            credentials=credentials_out(redeemed.credentials),
+            configuration=configuration_out(redeemed.is_remote_enabled),
+        )
+    )

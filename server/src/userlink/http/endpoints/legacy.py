@@ -1,0 +1,184 @@
+"""The legacy flow (DESIGN §2.2): the SDK registers an install with the app's credentials, the
+customer's backend links it server-to-server, the SDK confirms; and `link_user` with a code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+
+from userlink.api_keys.errors import ApiKeyNotAllowed
+from userlink.apps.errors import AppDisabled, InvalidAppCredentials
+from userlink.auth_codes.errors import (
+    AuthCodeAlreadyUsed,
+    AuthCodeAppMismatch,
+    AuthCodeExpired,
+    AuthCodeInvalid,
+    InvalidExternalId,
+)
+from userlink.errors import MissingCredentials, RateLimited
+from userlink.http.credentials import API_KEY_ERRORS, AccessToken, AppSecret, LinkKey
+from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
+from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.middleware import require_json
+from userlink.http.responses import model_response
+from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.legacy import (
+    ConfirmIn,
+    InstallStateOut,
+    LinkWithCodeIn,
+    RegisterInstallIn,
+    RegisterInstallOut,
+)
+from userlink.http.schemas.users import LinkRequest, LinkResponse
+from userlink.http.transactions import run
+from userlink.installs.errors import (
+    InstallDeleted,
+    InstallDisabled,
+    InstallDoesNotBelongToApp,
+    InstallNotFound,
+)
+from userlink.installs.service import Install
+from userlink.kit.ids import parse_id
+from userlink.usecases import legacy_linking
+from userlink.usecases.errors import (
+    CannotLinkExistingPersonToOtherPerson,
+    ExternalIdAlreadyLinked,
+    InstallLinkedToOtherUser,
+    InstallNotLinked,
+    UserAlreadyLinked,
+    UserlinkingNotConfigured,
+)
+from userlink.users.service import User
+
+router = APIRouter(tags=["server-to-server"])
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+
+
+def state_out(user: User, install: Install) -> Response:
+    return model_response(
+        InstallStateOut(
+            user_id=str(user.id),
+            install_id=str(install.id),
+            is_linked=user.is_linked,
+            configuration=configuration_out(install.is_active),
+        )
+    )
+
+
+@router.post(
+    "/v2/users/{install_id}/link",
+    response_model=LinkResponse,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        InvalidExternalId,
+        InstallNotFound,
+        InstallDoesNotBelongToApp,
+        InstallDisabled,
+        InstallDeleted,
+        InstallLinkedToOtherUser,
+        CannotLinkExistingPersonToOtherPerson,
+        UserlinkingNotConfigured,
+    ),
+    summary="Link an install id (from the SDK's linker) to one of your users",
+)
+async def link_install(
+    request: Request, install_id: str, body: LinkRequest, key: LinkKey
+) -> Response:
+    parsed = parse_id(install_id)
+    user_id = await run(
+        request,
+        lambda work: legacy_linking.link_install(
+            work, key.authenticate(work), parsed, body.external_id
+        ),
+        key.limit,
+    )
+    return model_response(LinkResponse(id=str(user_id)))
+
+
+@sdk_router.post(
+    "/installs",
+    status_code=201,
+    response_model=RegisterInstallOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        MissingCredentials,
+        InvalidAppCredentials,
+        AppDisabled,
+        ApiKeyNotAllowed,
+        RateLimited,
+        *BODY_ERRORS,
+    ),
+    summary="Legacy init: register an install with the app id and app secret (HTTP Basic)",
+)
+async def register_install(request: Request, body: RegisterInstallIn, app: AppSecret) -> Response:
+    device = device_facts(body.device, body.app)
+    registration = await run(
+        request,
+        lambda work: legacy_linking.register_install(
+            work,
+            app.authenticate(work),
+            installation_nonce=body.installation_nonce,
+            device=device,
+        ),
+        app.limit,
+    )
+    return model_response(
+        RegisterInstallOut(
+            user_id=str(registration.user.id),
+            install_id=str(registration.install.id),
+            is_linked=False,
+            credentials=credentials_out(registration.credentials),
+            configuration=configuration_out(registration.install.is_active),
+        ),
+        status_code=201,
+    )
+
+
+@sdk_router.post(
+    "/link/confirm",
+    response_model=InstallStateOut,
+    responses=error_responses(*SDK_AUTH_ERRORS, InstallNotLinked, *BODY_ERRORS),
+    summary="After the app's linker succeeded: confirm the platform shows the link",
+)
+async def confirm_link(
+    request: Request, token: AccessToken, body: Annotated[ConfirmIn | None, Body()] = None
+) -> Response:
+    keep_unlinked = bool(body and body.established)
+    user, install = await run(
+        request,
+        lambda work: legacy_linking.confirm(
+            work, token.authenticate(work), keep_unlinked=keep_unlinked
+        ),
+        token.limit,
+    )
+    return state_out(user, install)
+
+
+@sdk_router.post(
+    "/link",
+    response_model=InstallStateOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *SDK_AUTH_ERRORS,
+        UserAlreadyLinked,
+        ExternalIdAlreadyLinked,
+        AuthCodeInvalid,
+        AuthCodeExpired,
+        AuthCodeAlreadyUsed,
+        AuthCodeAppMismatch,
+        *BODY_ERRORS,
+    ),
+    summary="Link this install's unlinked user with an authentication code",
+)
+async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessToken) -> Response:
+    user, install = await run(
+        request,
+        lambda work: legacy_linking.link_with_code(
+            work, token.authenticate(work), body.authentication_code
+        ),
+        token.limit,
+    )
+    return state_out(user, install)

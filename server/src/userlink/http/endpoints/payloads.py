@@ -1,0 +1,100 @@
+"""Payload upload (SDK) and the user's timeline (server-to-server)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic_core import to_json
+
+from userlink.http.credentials import API_KEY_ERRORS, AccessToken, ReadKey
+from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
+from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.middleware import require_json
+from userlink.http.responses import model_response
+from userlink.http.schemas.payloads import PayloadResultOut, TimelineOut, UploadIn, UploadOut
+from userlink.http.transactions import run
+from userlink.kit.clock import iso_utc
+from userlink.kit.ids import parse_id
+from userlink.payloads import service as payloads
+from userlink.payloads.errors import (
+    BatchTooLarge,
+    DuplicatePayloadId,
+    EmptyBatch,
+    InvalidCursor,
+    InvalidPayloadBody,
+    InvalidTimestamp,
+    PayloadTooLarge,
+)
+from userlink.users.errors import UserNotFound
+
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+router = APIRouter(tags=["server-to-server"])
+
+
+@sdk_router.post(
+    "/payloads",
+    response_model=UploadOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *SDK_AUTH_ERRORS,
+        *BODY_ERRORS,
+        BatchTooLarge,
+        PayloadTooLarge,
+        DuplicatePayloadId,
+        EmptyBatch,
+        InvalidPayloadBody,
+        InvalidTimestamp,
+    ),
+    summary="Upload a batch of payloads; only the active install's are processed",
+)
+async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) -> Response:
+    batch = [
+        payloads.IncomingPayload(client_id=p.id, type=p.type, occurred_at=p.timestamp, body=p.body)
+        for p in body.payloads
+    ]
+    result = await run(
+        request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
+    )
+    return model_response(
+        UploadOut(
+            is_remote_enabled=result.is_remote_enabled,
+            results=[PayloadResultOut(id=r.client_id, status=r.status) for r in result.results],
+        )
+    )
+
+
+@router.get(
+    "/v2/users/{user_id}/timeline",
+    response_model=TimelineOut,
+    responses=error_responses(*API_KEY_ERRORS, UserNotFound, InvalidCursor),
+    summary="The user's timeline: processed payloads of all its installs, oldest first",
+)
+async def get_timeline(
+    request: Request,
+    user_id: str,
+    key: ReadKey,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    parsed = parse_id(user_id)
+    page = await run(
+        request,
+        lambda work: payloads.timeline(work, key.authenticate(work).app_id, parsed, cursor, limit),
+        key.limit,
+    )
+    # A page is plain data already: serialised in one pass, without a model per entry.
+    document: dict[str, Any] = {
+        "items": [
+            {
+                "id": entry.client_id,
+                "install_id": str(entry.install_id),
+                "type": entry.type,
+                "timestamp": iso_utc(entry.occurred_at),
+                "body": entry.body,
+            }
+            for entry in page.entries
+        ],
+        "next_cursor": page.next_cursor,
+    }
+    return Response(content=to_json(document), media_type="application/json")

@@ -1,0 +1,64 @@
+"""The process-wide collaborators, built once per process (`build_runtime`) and shared by every
+request and command: settings, the database, the clock, the keyed hasher, the rate limiter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from userlink.config import Settings
+from userlink.db import Database, build_engine
+from userlink.errors import UserlinkError
+from userlink.kit.clock import Clock
+from userlink.kit.ratelimit import RateLimiter
+from userlink.kit.secrets import SecretHasher
+from userlink.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    clock: Clock
+    hasher: SecretHasher
+    rate_limiter: RateLimiter
+
+    @contextmanager
+    def unit_of_work(self, request_ref: str | None = None) -> Iterator[UnitOfWork]:
+        """The one commit boundary: a transaction whose identity events are written in one
+        statement just before it commits (or before a refusal that keeps its record commits)."""
+        with self.database.transaction() as connection:
+            work = UnitOfWork(
+                connection=connection,
+                settings=self.settings,
+                clock=self.clock,
+                hasher=self.hasher,
+                request_ref=request_ref,
+            )
+            try:
+                yield work
+            except UserlinkError as error:
+                if error.keep_changes:
+                    work.audit.flush()
+                raise
+            work.audit.flush()
+
+
+def build_runtime(settings: Settings, clock: Clock) -> Runtime:
+    return Runtime(
+        settings=settings,
+        database=Database(
+            build_engine(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            ),
+            max_connections=settings.database_pool_size + settings.database_max_overflow,
+        ),
+        clock=clock,
+        hasher=SecretHasher(settings.secret_key.get_secret_value().encode("utf-8")),
+        rate_limiter=RateLimiter(
+            settings.rate_limit_storage_url, enabled=settings.rate_limit_enabled
+        ),
+    )

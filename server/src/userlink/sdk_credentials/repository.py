@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+
+from userlink.models import apps, installs, sdk_tokens
+
+
+class TokenRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        self._connection.execute(insert(sdk_tokens), rows)
+
+    def find_with_install(self, token_hash: str) -> RowMapping | None:
+        """The token and what every SDK call needs to know about its install, in one query."""
+        query = self._with_install().where(sdk_tokens.c.token_hash == token_hash)
+        return self._connection.execute(query).mappings().first()
+
+    @staticmethod
+    def _with_install() -> Any:
+        return (
+            select(
+                sdk_tokens.c.id.label("token_id"),
+                sdk_tokens.c.kind,
+                sdk_tokens.c.expires_at,
+                sdk_tokens.c.revoked_at,
+                sdk_tokens.c.rotated_at,
+                installs.c.id.label("install_id"),
+                installs.c.app_id,
+                installs.c.user_id,
+                installs.c.status,
+                installs.c.is_active,
+                installs.c.inactive_reason,
+                apps.c.is_remote_enabled.label("app_enabled"),
+            )
+            .join(installs, installs.c.id == sdk_tokens.c.install_id)
+            .join(apps, apps.c.id == installs.c.app_id)
+        )
+
+    def find_locked(self, token_hash: str) -> RowMapping | None:
+        """The token and its install, both rows locked: rotations and retries of one install's
+        credentials run one after another, each seeing what the one before it committed."""
+        query = self._with_install().where(sdk_tokens.c.token_hash == token_hash)
+        query = query.with_for_update(of=[sdk_tokens, installs])
+        return self._connection.execute(query).mappings().first()
+
+    def rotate(self, token_id: uuid.UUID, now: datetime) -> bool:
+        """Retire a refresh token replaced by a new pair; False when another request did first."""
+        result = self._connection.execute(
+            update(sdk_tokens)
+            .where(sdk_tokens.c.id == token_id, sdk_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now, rotated_at=now)
+        )
+        return result.rowcount == 1
+
+    def revoke_all_for_install(self, install_id: uuid.UUID, now: datetime) -> None:
+        self._connection.execute(
+            update(sdk_tokens)
+            .where(sdk_tokens.c.install_id == install_id, sdk_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

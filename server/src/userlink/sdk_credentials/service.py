@@ -1,0 +1,144 @@
+"""SDK credentials of an install: an access token for every call, a rotating refresh token."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from userlink.installs.errors import InstallDeregistered
+from userlink.installs.service import LIVE
+from userlink.kit import secrets
+from userlink.kit.clock import as_utc
+from userlink.kit.ids import new_id
+from userlink.sdk_credentials.errors import (
+    AccessTokenExpired,
+    AccessTokenInvalid,
+    RefreshTokenExpired,
+    RefreshTokenInvalid,
+)
+from userlink.sdk_credentials.repository import TokenRepository
+from userlink.sdk_credentials.rules import RefreshDecision, refresh_decision
+from userlink.unit_of_work import UnitOfWork
+
+APP_DISABLED = "APP_DISABLED"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SdkCaller:
+    """An install calling an SDK route with its access token."""
+
+    install_id: uuid.UUID
+    app_id: uuid.UUID
+    user_id: uuid.UUID
+    is_active: bool  # the user's active install, in an app that is not remote-disabled
+    inactive_reason: str | None
+    app_enabled: bool = True
+
+    @property
+    def actor(self) -> str:
+        return f"install:{self.install_id}"
+
+
+def issue(work: UnitOfWork, install_id: uuid.UUID) -> Credentials:
+    now = work.clock.now()
+    access = secrets.generate(secrets.SecretKind.ACCESS_TOKEN)
+    refresh = secrets.generate(secrets.SecretKind.REFRESH_TOKEN)
+    access_expires = now + timedelta(seconds=work.settings.access_token_lifetime_seconds)
+    refresh_expires = now + timedelta(seconds=work.settings.refresh_token_lifetime_seconds)
+    TokenRepository(work.connection).insert_many(
+        [
+            {
+                "id": new_id(),
+                "install_id": install_id,
+                "kind": "access",
+                "token_hash": work.hasher.hash(access),
+                "created_at": now,
+                "expires_at": access_expires,
+            },
+            {
+                "id": new_id(),
+                "install_id": install_id,
+                "kind": "refresh",
+                "token_hash": work.hasher.hash(refresh),
+                "created_at": now,
+                "expires_at": refresh_expires,
+            },
+        ]
+    )
+    return Credentials(access, access_expires, refresh, refresh_expires)
+
+
+def revoke(work: UnitOfWork, install_id: uuid.UUID) -> None:
+    TokenRepository(work.connection).revoke_all_for_install(install_id, work.clock.now())
+
+
+def replace(work: UnitOfWork, install_id: uuid.UUID) -> Credentials:
+    """Revoke every credential of the install and issue a new pair. The caller holds the
+    install's row lock, so concurrent replacements leave exactly one live pair."""
+    revoke(work, install_id)
+    return issue(work, install_id)
+
+
+def authenticate(work: UnitOfWork, token: str) -> SdkCaller:
+    """Every SDK call: checksum, then one indexed lookup joined with the install and its app."""
+    if secrets.parse_kind(token) is not secrets.SecretKind.ACCESS_TOKEN:
+        raise AccessTokenInvalid()
+    row = TokenRepository(work.connection).find_with_install(work.hasher.hash(token))
+    if row is None or row["kind"] != "access":
+        raise AccessTokenInvalid()
+    if row["status"] != LIVE:
+        raise InstallDeregistered()
+    if row["revoked_at"] is not None:
+        raise AccessTokenInvalid()
+    if as_utc(row["expires_at"]) <= work.clock.now():
+        raise AccessTokenExpired()
+    app_enabled = bool(row["app_enabled"])
+    return SdkCaller(
+        install_id=row["install_id"],
+        app_id=row["app_id"],
+        user_id=row["user_id"],
+        is_active=row["is_active"] and app_enabled,
+        inactive_reason=row["inactive_reason"] if app_enabled else APP_DISABLED,
+        app_enabled=app_enabled,
+    )
+
+
+def refresh(work: UnitOfWork, refresh_token: str) -> Credentials:
+    """Rotate: the refresh token works once, then a new pair replaces it. The token's row and its
+    install's are locked first, so simultaneous refreshes of one token run one after another and
+    leave one live refresh token, never several chains."""
+    if secrets.parse_kind(refresh_token) is not secrets.SecretKind.REFRESH_TOKEN:
+        raise RefreshTokenInvalid()
+    tokens = TokenRepository(work.connection)
+    row = tokens.find_locked(work.hasher.hash(refresh_token))
+    if row is None or row["kind"] != "refresh":
+        raise RefreshTokenInvalid()
+    if row["status"] != LIVE:
+        raise InstallDeregistered()
+    now = work.clock.now()
+    decision = refresh_decision(
+        expires_at=as_utc(row["expires_at"]),
+        revoked_at=row["revoked_at"],
+        rotated_at=as_utc(row["rotated_at"]) if row["rotated_at"] is not None else None,
+        now=now,
+        retry_window=timedelta(seconds=work.settings.refresh_retry_window_seconds),
+    )
+    if decision is RefreshDecision.EXPIRED:
+        raise RefreshTokenExpired()
+    if decision is RefreshDecision.REFUSE:
+        raise RefreshTokenInvalid()
+    if decision is RefreshDecision.RETRY:
+        # The device retries a refresh whose answer it never got: the pair that answer carried
+        # was never seen, so replace it rather than lock the device out.
+        return replace(work, row["install_id"])
+    tokens.rotate(row["token_id"], now)
+    return issue(work, row["install_id"])

@@ -1,0 +1,122 @@
+"""Redeem an authentication code (DESIGN §2.1): create the user or restore it on a new install.
+
+The path of one redemption, in statements: claim the code (one UPDATE … RETURNING), read its
+app, upsert the user of its external id (which locks it), read the user's live installs, write
+any role change, insert the install, record the code's outcome, insert the credentials, and
+write the transaction's identity events in one INSERT."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from userlink.apps import service as apps
+from userlink.audit.rules import AuditEvent
+from userlink.auth_codes import rules as code_rules
+from userlink.auth_codes import service as auth_codes
+from userlink.auth_codes.errors import AuthCodeAppMismatch
+from userlink.installs import service as installs
+from userlink.installs.errors import InstallDeregistered
+from userlink.installs.service import DeviceFacts, Install
+from userlink.kit.clock import as_utc
+from userlink.sdk_credentials import service as credentials
+from userlink.sdk_credentials.service import Credentials
+from userlink.unit_of_work import UnitOfWork
+from userlink.users import service as users
+
+
+@dataclass(frozen=True)
+class Redemption:
+    user_id: uuid.UUID
+    install: Install
+    restored: bool
+    credentials: Credentials
+    is_remote_enabled: bool
+
+
+def redeem(
+    work: UnitOfWork,
+    *,
+    code: str,
+    installation_nonce: str,
+    app_id: uuid.UUID | None,
+    device: DeviceFacts,
+) -> Redemption:
+    nonce_hash = work.hasher.hash(installation_nonce)
+    claimed = auth_codes.claim(work, code, nonce_hash)
+    if claimed is None:
+        return _redeem_unclaimable(work, code, nonce_hash, app_id)
+    # Refusals below roll the claim back with the unit of work: the code stays usable.
+    if app_id is not None and claimed["app_id"] != app_id:
+        raise AuthCodeAppMismatch()
+    app = apps.get_app(work, claimed["app_id"])
+    apps.ensure_enabled(app)
+    user, restored = users.get_or_create_linked(work, app.id, claimed["external_id"])
+    registered = installs.register(
+        work,
+        app_id=app.id,
+        user_id=user.id,
+        installation_nonce=installation_nonce,
+        device=device,
+    )
+    for replaced_id in registered.replaced:
+        credentials.revoke(work, replaced_id)
+    install = registered.install
+    auth_codes.record_outcome(
+        work, claimed["id"], user_id=user.id, install_id=install.id, restored=restored
+    )
+    issued = credentials.issue(work, install.id)
+    work.audit.record(
+        AuditEvent.CODE_REDEEMED, app_id=app.id, user_id=user.id, install_id=install.id
+    )
+    work.audit.record(
+        AuditEvent.USER_RESTORED if restored else AuditEvent.USER_CREATED,
+        app_id=app.id,
+        user_id=user.id,
+        install_id=install.id,
+    )
+    return Redemption(
+        user_id=user.id,
+        install=install,
+        restored=restored,
+        credentials=issued,
+        is_remote_enabled=install.is_active,
+    )
+
+
+def _redeem_unclaimable(
+    work: UnitOfWork, code: str, nonce_hash: str, app_id: uuid.UUID | None
+) -> Redemption:
+    """The code could not be claimed: unknown, expired, a retry of a lost answer, or a replay."""
+    row = auth_codes.explain_unclaimable(work, code, app_id)
+    retry = code_rules.is_retry(
+        redeemed_at=as_utc(row["redeemed_at"]),
+        stored_nonce_hash=row["redemption_nonce_hash"],
+        presented_nonce_hash=nonce_hash,
+        now=work.clock.now(),
+        window_seconds=work.settings.redemption_retry_window_seconds,
+    ) and (app_id is None or row["app_id"] == app_id)
+    # Locked: simultaneous retries of one lost answer replace the credentials one after another,
+    # leaving one live pair.
+    install = installs.lock(work, row["install_id"]) if retry and row["install_id"] else None
+    if install is not None and install.status == installs.LIVE:
+        # The first answer was lost: same user and install, fresh credentials, older ones revoked.
+        issued = credentials.replace(work, install.id)
+        work.audit.record(
+            AuditEvent.CODE_REDEMPTION_RETRIED,
+            app_id=row["app_id"],
+            user_id=install.user_id,
+            install_id=install.id,
+        )
+        return Redemption(
+            user_id=install.user_id,
+            install=install,
+            restored=bool(row["restored"]),
+            credentials=issued,
+            is_remote_enabled=install.is_active,
+        )
+    if install is not None:
+        raise InstallDeregistered()
+    raise auth_codes.refuse_replay(
+        work, row, same_device=row["redemption_nonce_hash"] == nonce_hash
+    )
