@@ -32,7 +32,9 @@ class InvalidCursor(ValidationFailed):
 class InvalidPayloadBody(ValidationFailed):
     error_code = "INVALID_PAYLOAD_BODY"
     default_message = (
-        "A payload body must be JSON that can be stored: no lone surrogates, NaN or Infinity."
+        "A payload body must be JSON that can be stored and served back unchanged: at most 64 "
+        "levels deep, integers within the signed 64-bit range, no NaN, Infinity or lone "
+        "surrogates."
     )
 
 

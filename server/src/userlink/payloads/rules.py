@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,14 @@ MAX_BATCH_BYTES = 1_000_000
 MIN_UPLOAD_INTERVAL_SECONDS = 30
 
 
+# How deep a body may nest objects and arrays (the body itself is level 1): far more than any
+# device needs, and far less than what the timeline's serializer can write back (about 250).
+MAX_BODY_DEPTH = 64
+# Integers a body may hold: signed 64-bit, what every JSON reader with 64-bit integers and every
+# database's JSON functions can carry. Past it, readers round or refuse.
+MIN_BODY_INTEGER = -(2**63)
+MAX_BODY_INTEGER = 2**63 - 1
+
 MAX_ROW_ID = 2**63 - 1
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -31,6 +40,27 @@ def body_size(body: Any) -> int | None:
         return len(encoded.encode("utf-8"))
     except (UnicodeEncodeError, ValueError):
         return None
+
+
+def body_problem(body: Any) -> str | None:
+    """Why a body (parsed JSON) could not be served back exactly as it came, or None: it nests
+    deeper than MAX_BODY_DEPTH, or holds an integer beyond 64 bits, or a number that is not finite
+    (a JSON number too large for a double, such as 1e400, reads as Infinity). Iterative, so a
+    hostile body cannot exhaust the stack here."""
+    pending: list[tuple[Any, int]] = [([body], 0)]
+    while pending:
+        container, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            return f"it nests deeper than {MAX_BODY_DEPTH} levels of objects and arrays"
+        for value in container.values() if isinstance(container, dict) else container:
+            kind = type(value)
+            if kind is dict or kind is list:
+                pending.append((value, depth + 1))
+            elif kind is int and not MIN_BODY_INTEGER <= value <= MAX_BODY_INTEGER:
+                return "it holds an integer beyond the signed 64-bit range"
+            elif kind is float and not math.isfinite(value):
+                return "it holds NaN, Infinity, or a number too large for a double"
+    return None
 
 
 def to_utc(moment: datetime) -> datetime | None:

@@ -67,10 +67,16 @@ def validate_batch(batch: list[IncomingPayload]) -> None:
     if len(batch) > rules.MAX_BATCH_SIZE:
         raise BatchTooLarge()
     for payload in batch:
+        problem = rules.body_problem(payload.body)
+        if problem is not None:
+            raise InvalidPayloadBody(
+                f"Payload {payload.client_id}: its body cannot be stored, {problem}."
+            )
         size = rules.body_size(payload.body)
         if size is None:
             raise InvalidPayloadBody(
-                f"Payload {payload.client_id}: its body holds a lone surrogate, NaN or Infinity."
+                f"Payload {payload.client_id}: its body cannot be stored, it holds a lone "
+                "surrogate (a \\ud800-\\udfff escape outside a pair)."
             )
         if rules.to_utc(payload.occurred_at) is None:
             raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")

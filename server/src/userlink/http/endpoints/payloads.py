@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic_core import to_json
+from pydantic_core import PydanticSerializationError, to_json
 
 from userlink.http.credentials import API_KEY_ERRORS, AccessToken, ReadKey
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
-from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
 from userlink.http.schemas.payloads import PayloadResultOut, TimelineOut, UploadIn, UploadOut
@@ -27,6 +28,8 @@ from userlink.payloads.errors import (
     PayloadTooLarge,
 )
 from userlink.users.errors import UserNotFound
+
+logger = logging.getLogger("userlink")
 
 sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
 router = APIRouter(tags=["server-to-server"])
@@ -84,17 +87,42 @@ async def get_timeline(
         key.limit,
     )
     # A page is plain data already: serialised in one pass, without a model per entry.
-    document: dict[str, Any] = {
-        "items": [
-            {
-                "id": entry.client_id,
-                "install_id": str(entry.install_id),
-                "type": entry.type,
-                "timestamp": iso_utc(entry.occurred_at),
-                "body": entry.body,
-            }
-            for entry in page.entries
-        ],
-        "next_cursor": page.next_cursor,
-    }
-    return Response(content=to_json(document), media_type="application/json")
+    items = [
+        {
+            "id": entry.client_id,
+            "install_id": str(entry.install_id),
+            "type": entry.type,
+            "timestamp": iso_utc(entry.occurred_at),
+            "body": entry.body,
+        }
+        for entry in page.entries
+    ]
+    try:
+        content = to_json({"items": items, "next_cursor": page.next_cursor})
+    except PydanticSerializationError:
+        servable = [_servable(item, request) for item in items]
+        content = to_json({"items": servable, "next_cursor": page.next_cursor})
+    return Response(content=content, media_type="application/json")
+
+
+# Served in place of a stored body the timeline cannot write as JSON (one stored before the
+# upload refused it, say): the page, and every other entry of it, stays readable.
+UNREADABLE_BODY = {
+    "errorCode": "PAYLOAD_BODY_UNREADABLE",
+    "message": "This payload's stored body cannot be served as JSON.",
+}
+
+
+def _servable(item: dict[str, Any], request: Request) -> dict[str, Any]:
+    try:
+        # At the depth it has in the page: the serializer's depth limit counts from the top.
+        to_json({"items": [item]})
+    except PydanticSerializationError:
+        logger.warning(
+            "timeline: the body of payload %s of install %s cannot be served as JSON (ref %s)",
+            item["id"],
+            item["install_id"],
+            request_ref(request),
+        )
+        return {**item, "body": UNREADABLE_BODY}
+    return item
