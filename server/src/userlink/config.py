@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_active_api_keys_per_app: int = Field(default=10, ge=1)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # How long one process may go on using an API key's or an app's record after reading it: a
+    # revocation, or an app's settings change, bites within this bound (0: read every time).
+    credential_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+
     # Rate limits (the `limits` library's notation). Storage is shared across processes via Redis.
     rate_limit_enabled: bool = True
     rate_limit_storage_url: str = "memory://"
@@ -52,8 +56,10 @@ class Settings(BaseSettings):
     # Per API key and client address, and per client address on SDK routes: generous enough for a
     # busy customer backend or many devices behind one NAT, tight enough to slow guessing.
     rate_limit_credentials: str = "6000/minute"
-    # Proxies whose X-Forwarded-For names the client (rate limits are per client address).
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Proxies trusted to name the client in X-Forwarded-For (`userlink serve`; comma-separated
+    # addresses or networks, `*` for any). Rate limits are per client address, so by default no
+    # proxy is trusted: anything able to reach the port could otherwise choose its own bucket.
+    forwarded_allow_ips: str = ""
 
     @property
     def uses_sqlite(self) -> bool:

@@ -13,6 +13,7 @@ from userlink.errors import UserlinkError
 from userlink.kit.clock import Clock
 from userlink.kit.ratelimit import RateLimiter
 from userlink.kit.secrets import SecretHasher
+from userlink.kit.ttl_cache import TtlCache
 from userlink.unit_of_work import UnitOfWork
 
 
@@ -23,6 +24,8 @@ class Runtime:
     clock: Clock
     hasher: SecretHasher
     rate_limiter: RateLimiter
+    # Credential and app records this process read lately (settings.credential_cache_seconds).
+    lookups: TtlCache
 
     @contextmanager
     def unit_of_work(self, request_ref: str | None = None) -> Iterator[UnitOfWork]:
@@ -35,6 +38,7 @@ class Runtime:
                 clock=self.clock,
                 hasher=self.hasher,
                 request_ref=request_ref,
+                lookups=self.lookups,
             )
             try:
                 yield work
@@ -60,5 +64,8 @@ def build_runtime(settings: Settings, clock: Clock) -> Runtime:
         hasher=SecretHasher(settings.secret_key.get_secret_value().encode("utf-8")),
         rate_limiter=RateLimiter(
             settings.rate_limit_storage_url, enabled=settings.rate_limit_enabled
+        ),
+        lookups=TtlCache(
+            seconds=settings.credential_cache_seconds, max_entries=10_000, clock=clock
         ),
     )

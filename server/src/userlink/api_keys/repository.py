@@ -5,9 +5,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from userlink.models import api_keys, apps
+
+# The credential check of every server-to-server call: built once, found in the statement cache.
+_FIND_WITH_APP = (
+    select(
+        api_keys.c.id,
+        api_keys.c.app_id,
+        api_keys.c.scopes,
+        api_keys.c.expires_at,
+        api_keys.c.revoked_at,
+        api_keys.c.last_used_at,
+        apps.c.name.label("app_name"),
+        apps.c.code_lifetime_seconds.label("app_code_lifetime_seconds"),
+        apps.c.linking_enabled.label("app_linking_enabled"),
+        apps.c.is_remote_enabled.label("app_is_remote_enabled"),
+        apps.c.created_at.label("app_created_at"),
+    )
+    .join(apps, apps.c.id == api_keys.c.app_id)
+    .where(api_keys.c.token_hash == bindparam("token_hash"))
+)
 
 
 class ApiKeyRepository:
@@ -19,24 +38,9 @@ class ApiKeyRepository:
 
     def find_with_app(self, token_hash: str) -> RowMapping | None:
         """The key and its app, in one statement: all an API-key route needs to know."""
-        query = (
-            select(
-                api_keys.c.id,
-                api_keys.c.app_id,
-                api_keys.c.scopes,
-                api_keys.c.expires_at,
-                api_keys.c.revoked_at,
-                api_keys.c.last_used_at,
-                apps.c.name.label("app_name"),
-                apps.c.code_lifetime_seconds.label("app_code_lifetime_seconds"),
-                apps.c.linking_enabled.label("app_linking_enabled"),
-                apps.c.is_remote_enabled.label("app_is_remote_enabled"),
-                apps.c.created_at.label("app_created_at"),
-            )
-            .join(apps, apps.c.id == api_keys.c.app_id)
-            .where(api_keys.c.token_hash == token_hash)
+        return (
+            self._connection.execute(_FIND_WITH_APP, {"token_hash": token_hash}).mappings().first()
         )
-        return self._connection.execute(query).mappings().first()
 
     def find_by_hash(self, token_hash: str) -> RowMapping | None:
         query = select(

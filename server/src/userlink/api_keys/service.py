@@ -153,39 +153,71 @@ def revoke_key(work: UnitOfWork, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey
         work.audit.record(
             AuditEvent.API_KEY_REVOKED, app_id=app_id, actor="operator", key_id=str(key_id)
         )
+        # This process bites at once; others within `credential_cache_seconds`.
+        work.lookups.clear()
     updated = repository.get(app_id, key_id)
     assert updated is not None
     return ApiKey.from_row(updated)
 
 
+@dataclass(frozen=True)
+class _StoredKey:
+    """What the credential check reads about a key, kept by the process for a moment."""
+
+    id: uuid.UUID
+    scopes: frozenset[Scope]
+    expires_at: datetime
+    revoked_at: datetime | None
+    app: App
+
+
+def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
+    cached = work.lookups.get(("api_key", token_hash))
+    if isinstance(cached, _StoredKey):
+        return cached
+    repository = ApiKeyRepository(work.connection)
+    row = repository.find_with_app(token_hash)
+    if row is None:
+        return None
+    now = work.clock.now()
+    last_used = row["last_used_at"]
+    if row["revoked_at"] is None and (
+        last_used is None or now - as_utc(last_used) >= LAST_USED_PRECISION
+    ):
+        repository.touch(row["id"], now)
+    key = _StoredKey(
+        id=row["id"],
+        scopes=frozenset(Scope(s) for s in row["scopes"]),
+        expires_at=as_utc(row["expires_at"]),
+        revoked_at=as_utc(row["revoked_at"]) if row["revoked_at"] else None,
+        app=App(
+            id=row["app_id"],
+            name=row["app_name"],
+            code_lifetime_seconds=row["app_code_lifetime_seconds"],
+            linking_enabled=row["app_linking_enabled"],
+            is_remote_enabled=row["app_is_remote_enabled"],
+            created_at=as_utc(row["app_created_at"]),
+        ),
+    )
+    work.lookups.put(("api_key", token_hash), key)
+    return key
+
+
 def authenticate(work: UnitOfWork, token: str, required: Scope) -> ApiKeyCaller:
-    """Hot path of every server-to-server call: checksum, one indexed lookup, no password hash."""
+    """Hot path of every server-to-server call: checksum, then one indexed lookup of the key with
+    its app (or none, when this process read it within `credential_cache_seconds`)."""
     if secrets.parse_kind(token) is not secrets.SecretKind.API_KEY:
         raise InvalidApiKey()
-    repository = ApiKeyRepository(work.connection)
-    row = repository.find_with_app(work.hasher.hash(token))
-    if row is None:
+    key = _stored_key(work, work.hasher.hash(token))
+    if key is None:
         raise InvalidApiKey()
-    now = work.clock.now()
-    if row["revoked_at"] is not None:
+    if key.revoked_at is not None:
         raise ApiKeyRevoked()
-    if as_utc(row["expires_at"]) <= now:
+    if key.expires_at <= work.clock.now():
         raise ApiKeyExpired()
-    scopes = frozenset(Scope(s) for s in row["scopes"])
-    if required not in scopes:
+    if required not in key.scopes:
         raise InsufficientScope(f"This API key lacks the {required.value} scope.")
-    last_used = row["last_used_at"]
-    if last_used is None or now - as_utc(last_used) >= LAST_USED_PRECISION:
-        repository.touch(row["id"], now)
-    app = App(
-        id=row["app_id"],
-        name=row["app_name"],
-        code_lifetime_seconds=row["app_code_lifetime_seconds"],
-        linking_enabled=row["app_linking_enabled"],
-        is_remote_enabled=row["app_is_remote_enabled"],
-        created_at=as_utc(row["app_created_at"]),
-    )
-    return ApiKeyCaller(key_id=row["id"], scopes=scopes, app=app)
+    return ApiKeyCaller(key_id=key.id, scopes=key.scopes, app=key.app)
 
 
 def refuse_on_sdk_route(work: UnitOfWork, token: str, route: str) -> None:

@@ -4,9 +4,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from userlink.models import apps
+
+_GET = select(apps).where(apps.c.id == bindparam("b_id"))
 
 
 class AppRepository:
@@ -17,7 +19,7 @@ class AppRepository:
         self._connection.execute(insert(apps).values(**values))
 
     def get(self, app_id: uuid.UUID) -> RowMapping | None:
-        return self._connection.execute(select(apps).where(apps.c.id == app_id)).mappings().first()
+        return self._connection.execute(_GET, {"b_id": app_id}).mappings().first()
 
     def get_for_update(self, app_id: uuid.UUID) -> RowMapping | None:
         query = select(apps).where(apps.c.id == app_id).with_for_update()

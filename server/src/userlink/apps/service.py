@@ -85,6 +85,17 @@ def get_app(work: UnitOfWork, app_id: uuid.UUID) -> App:
     return App.from_row(row)
 
 
+def get_app_recent(work: UnitOfWork, app_id: uuid.UUID) -> App:
+    """The app as this process read it at most `credential_cache_seconds` ago: for hot paths,
+    where a settings change may take that long to bite."""
+    cached = work.lookups.get(("app", app_id))
+    if isinstance(cached, App):
+        return cached
+    app = get_app(work, app_id)
+    work.lookups.put(("app", app_id), app)
+    return app
+
+
 def list_apps(work: UnitOfWork) -> list[App]:
     return [App.from_row(row) for row in AppRepository(work.connection).list_all()]
 
@@ -109,6 +120,8 @@ def update_settings(
         values["is_remote_enabled"] = is_remote_enabled
     if values:
         AppRepository(work.connection).update(app_id, **values)
+        # This process sees the change at once; others within `credential_cache_seconds`.
+        work.lookups.clear()
     return get_app(work, app_id)
 
 

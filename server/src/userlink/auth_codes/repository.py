@@ -4,9 +4,33 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
 from userlink.models import auth_codes
+
+# Hot statements are built once (here) and executed with parameters, so each call only looks
+# its compiled form up in SQLAlchemy's cache.
+_INSERT = insert(auth_codes)
+_CLAIM = (
+    update(auth_codes)
+    .where(
+        auth_codes.c.code_hash == bindparam("b_code_hash"),
+        auth_codes.c.redeemed_at.is_(None),
+        auth_codes.c.expires_at > bindparam("b_now"),
+    )
+    .values(redeemed_at=bindparam("b_now"), redemption_nonce_hash=bindparam("b_nonce_hash"))
+    .returning(auth_codes.c.id, auth_codes.c.app_id, auth_codes.c.external_id)
+)
+_FIND = select(auth_codes).where(auth_codes.c.code_hash == bindparam("b_code_hash"))
+_RECORD_OUTCOME = (
+    update(auth_codes)
+    .where(auth_codes.c.id == bindparam("b_code_id"))
+    .values(
+        user_id=bindparam("b_user_id"),
+        install_id=bindparam("b_install_id"),
+        restored=bindparam("b_restored"),
+    )
+)
 
 
 class AuthCodeRepository:
@@ -14,34 +38,28 @@ class AuthCodeRepository:
         self._connection = connection
 
     def insert(self, **values: Any) -> None:
-        self._connection.execute(insert(auth_codes).values(**values))
+        self._connection.execute(_INSERT, values)
 
     def claim(self, code_hash: str, nonce_hash: str, now: datetime) -> RowMapping | None:
         """Mark an unused, unexpired code redeemed. One UPDATE: under any number of concurrent
         redemptions, in any number of processes, exactly one gets the row back."""
-        statement = (
-            update(auth_codes)
-            .where(
-                auth_codes.c.code_hash == code_hash,
-                auth_codes.c.redeemed_at.is_(None),
-                auth_codes.c.expires_at > now,
-            )
-            .values(redeemed_at=now, redemption_nonce_hash=nonce_hash)
-            .returning(auth_codes.c.id, auth_codes.c.app_id, auth_codes.c.external_id)
-        )
-        return self._connection.execute(statement).mappings().first()
+        parameters = {"b_code_hash": code_hash, "b_now": now, "b_nonce_hash": nonce_hash}
+        return self._connection.execute(_CLAIM, parameters).mappings().first()
 
     def find(self, code_hash: str) -> RowMapping | None:
-        query = select(auth_codes).where(auth_codes.c.code_hash == code_hash)
-        return self._connection.execute(query).mappings().first()
+        return self._connection.execute(_FIND, {"b_code_hash": code_hash}).mappings().first()
 
     def record_outcome(
         self, code_id: uuid.UUID, *, user_id: uuid.UUID, install_id: uuid.UUID, restored: bool
     ) -> None:
         self._connection.execute(
-            update(auth_codes)
-            .where(auth_codes.c.id == code_id)
-            .values(user_id=user_id, install_id=install_id, restored=restored)
+            _RECORD_OUTCOME,
+            {
+                "b_code_id": code_id,
+                "b_user_id": user_id,
+                "b_install_id": install_id,
+                "b_restored": restored,
+            },
         )
 
     def delete_for_external_id(self, app_id: uuid.UUID, external_id: str) -> None:

@@ -5,9 +5,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from userlink.models import installs, users
+
+# Hot statements, built once and executed with parameters (see auth_codes/repository.py).
+_INSERT = insert(installs)
+_GET = select(installs).where(installs.c.id == bindparam("b_id"))
+_LOCK = _GET.with_for_update()
+_GET_SHARING_USER_LOCK = (
+    select(installs)
+    .join(users, users.c.id == installs.c.user_id)
+    .where(installs.c.id == bindparam("b_id"), users.c.id == bindparam("b_user_id"))
+    .with_for_update(read=True, of=users)
+)
+_LIVE_FOR_USER = (
+    select(installs)
+    .where(installs.c.user_id == bindparam("b_user_id"), installs.c.status == "live")
+    .order_by(installs.c.created_at, installs.c.id)
+)
+_SET_ACTIVITY = (
+    update(installs)
+    .where(installs.c.id == bindparam("b_id"))
+    .values(is_active=bindparam("b_is_active"), inactive_reason=bindparam("b_reason"))
+)
 
 
 class InstallRepository:
@@ -15,32 +36,20 @@ class InstallRepository:
         self._connection = connection
 
     def insert(self, **values: Any) -> None:
-        self._connection.execute(insert(installs).values(**values))
+        self._connection.execute(_INSERT, values)
 
     def get(self, install_id: uuid.UUID) -> RowMapping | None:
-        query = select(installs).where(installs.c.id == install_id)
-        return self._connection.execute(query).mappings().first()
+        return self._connection.execute(_GET, {"b_id": install_id}).mappings().first()
 
     def lock(self, install_id: uuid.UUID) -> RowMapping | None:
-        query = select(installs).where(installs.c.id == install_id).with_for_update()
-        return self._connection.execute(query).mappings().first()
+        return self._connection.execute(_LOCK, {"b_id": install_id}).mappings().first()
 
     def get_sharing_user_lock(self, install_id: uuid.UUID, user_id: uuid.UUID) -> RowMapping | None:
-        query = (
-            select(installs)
-            .join(users, users.c.id == installs.c.user_id)
-            .where(installs.c.id == install_id, users.c.id == user_id)
-            .with_for_update(read=True, of=users)
-        )
-        return self._connection.execute(query).mappings().first()
+        parameters = {"b_id": install_id, "b_user_id": user_id}
+        return self._connection.execute(_GET_SHARING_USER_LOCK, parameters).mappings().first()
 
     def live_for_user(self, user_id: uuid.UUID) -> Sequence[RowMapping]:
-        query = (
-            select(installs)
-            .where(installs.c.user_id == user_id, installs.c.status == "live")
-            .order_by(installs.c.created_at, installs.c.id)
-        )
-        return self._connection.execute(query).mappings().all()
+        return self._connection.execute(_LIVE_FOR_USER, {"b_user_id": user_id}).mappings().all()
 
     def all_for_user(self, user_id: uuid.UUID) -> Sequence[RowMapping]:
         query = (
@@ -54,9 +63,8 @@ class InstallRepository:
         self, install_id: uuid.UUID, *, is_active: bool, inactive_reason: str | None
     ) -> None:
         self._connection.execute(
-            update(installs)
-            .where(installs.c.id == install_id)
-            .values(is_active=is_active, inactive_reason=inactive_reason)
+            _SET_ACTIVITY,
+            {"b_id": install_id, "b_is_active": is_active, "b_reason": inactive_reason},
         )
 
     def end(self, install_id: uuid.UUID, *, status: str, reason: str, now: datetime) -> None:

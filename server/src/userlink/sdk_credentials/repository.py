@@ -4,9 +4,44 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from userlink.models import apps, installs, sdk_tokens
+
+# The credential check of every SDK call, and the rotation's statements: built once, executed
+# with parameters (see auth_codes/repository.py).
+_WITH_INSTALL = (
+    select(
+        sdk_tokens.c.id.label("token_id"),
+        sdk_tokens.c.kind,
+        sdk_tokens.c.expires_at,
+        sdk_tokens.c.revoked_at,
+        sdk_tokens.c.rotated_at,
+        installs.c.id.label("install_id"),
+        installs.c.app_id,
+        installs.c.user_id,
+        installs.c.status,
+        installs.c.is_active,
+        installs.c.inactive_reason,
+        apps.c.is_remote_enabled.label("app_enabled"),
+    )
+    .join(installs, installs.c.id == sdk_tokens.c.install_id)
+    .join(apps, apps.c.id == installs.c.app_id)
+    .where(sdk_tokens.c.token_hash == bindparam("b_token_hash"))
+)
+# Locks the token's row and its install's (not the app's: that would serialise a whole app).
+_WITH_INSTALL_LOCKED = _WITH_INSTALL.with_for_update(of=[sdk_tokens, installs])
+_INSERT = insert(sdk_tokens)
+_ROTATE = (
+    update(sdk_tokens)
+    .where(sdk_tokens.c.id == bindparam("b_id"), sdk_tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("b_now"), rotated_at=bindparam("b_now"))
+)
+_REVOKE_ALL = (
+    update(sdk_tokens)
+    .where(sdk_tokens.c.install_id == bindparam("b_install_id"), sdk_tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("b_now"))
+)
 
 
 class TokenRepository:
@@ -14,53 +49,23 @@ class TokenRepository:
         self._connection = connection
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        self._connection.execute(insert(sdk_tokens), rows)
+        self._connection.execute(_INSERT, rows)
 
     def find_with_install(self, token_hash: str) -> RowMapping | None:
         """The token and what every SDK call needs to know about its install, in one query."""
-        query = self._with_install().where(sdk_tokens.c.token_hash == token_hash)
-        return self._connection.execute(query).mappings().first()
-
-    @staticmethod
-    def _with_install() -> Any:
-        return (
-            select(
-                sdk_tokens.c.id.label("token_id"),
-                sdk_tokens.c.kind,
-                sdk_tokens.c.expires_at,
-                sdk_tokens.c.revoked_at,
-                sdk_tokens.c.rotated_at,
-                installs.c.id.label("install_id"),
-                installs.c.app_id,
-                installs.c.user_id,
-                installs.c.status,
-                installs.c.is_active,
-                installs.c.inactive_reason,
-                apps.c.is_remote_enabled.label("app_enabled"),
-            )
-            .join(installs, installs.c.id == sdk_tokens.c.install_id)
-            .join(apps, apps.c.id == installs.c.app_id)
-        )
+        parameters = {"b_token_hash": token_hash}
+        return self._connection.execute(_WITH_INSTALL, parameters).mappings().first()
 
     def find_locked(self, token_hash: str) -> RowMapping | None:
         """The token and its install, both rows locked: rotations and retries of one install's
         credentials run one after another, each seeing what the one before it committed."""
-        query = self._with_install().where(sdk_tokens.c.token_hash == token_hash)
-        query = query.with_for_update(of=[sdk_tokens, installs])
-        return self._connection.execute(query).mappings().first()
+        parameters = {"b_token_hash": token_hash}
+        return self._connection.execute(_WITH_INSTALL_LOCKED, parameters).mappings().first()
 
     def rotate(self, token_id: uuid.UUID, now: datetime) -> bool:
         """Retire a refresh token replaced by a new pair; False when another request did first."""
-        result = self._connection.execute(
-            update(sdk_tokens)
-            .where(sdk_tokens.c.id == token_id, sdk_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now, rotated_at=now)
-        )
+        result = self._connection.execute(_ROTATE, {"b_id": token_id, "b_now": now})
         return result.rowcount == 1
 
     def revoke_all_for_install(self, install_id: uuid.UUID, now: datetime) -> None:
-        self._connection.execute(
-            update(sdk_tokens)
-            .where(sdk_tokens.c.install_id == install_id, sdk_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        self._connection.execute(_REVOKE_ALL, {"b_install_id": install_id, "b_now": now})

@@ -49,7 +49,7 @@ def redeem(
     # Refusals below roll the claim back with the unit of work: the code stays usable.
     if app_id is not None and claimed["app_id"] != app_id:
         raise AuthCodeAppMismatch()
-    app = apps.get_app(work, claimed["app_id"])
+    app = apps.get_app_recent(work, claimed["app_id"])
     apps.ensure_enabled(app)
     user, restored = users.get_or_create_linked(work, app.id, claimed["external_id"])
     registered = installs.register(
