@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import unicodedata
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 MAX_EXTERNAL_ID_LENGTH = 256
 # Unicode categories an external id may not hold: control characters and surrogates.
@@ -37,3 +40,49 @@ def is_retry(
     return stored_nonce_hash == presented_nonce_hash and now - redeemed_at <= timedelta(
         seconds=window_seconds
     )
+
+
+class RedemptionOutcome(StrEnum):
+    """What presenting a code may do."""
+
+    CLAIM = "claim"  # unused and unexpired: this redemption takes it
+    RETRY = "retry"  # taken moments ago by this same device: its answer was lost
+    REPLAY = "replay"  # taken before, by another device or too long ago: refused and audited
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+    OTHER_APP = "other_app"  # an unused code of another app than the one presenting it
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    app_id: uuid.UUID
+    expires_at: datetime
+    redeemed_at: datetime | None
+    redemption_nonce_hash: str | None
+
+
+def redemption_outcome(
+    code: StoredCode | None,
+    *,
+    presented_nonce_hash: str,
+    presented_app_id: uuid.UUID | None,
+    now: datetime,
+    retry_window_seconds: int,
+) -> RedemptionOutcome:
+    """The rule the database applies atomically (the claim is one UPDATE) and that explains a
+    code that could not be claimed."""
+    if code is None:
+        return RedemptionOutcome.UNKNOWN
+    same_app = presented_app_id is None or presented_app_id == code.app_id
+    if code.redeemed_at is None:
+        if not same_app:
+            return RedemptionOutcome.OTHER_APP
+        return RedemptionOutcome.CLAIM if now < code.expires_at else RedemptionOutcome.EXPIRED
+    retry = is_retry(
+        redeemed_at=code.redeemed_at,
+        stored_nonce_hash=code.redemption_nonce_hash,
+        presented_nonce_hash=presented_nonce_hash,
+        now=now,
+        window_seconds=retry_window_seconds,
+    )
+    return RedemptionOutcome.RETRY if retry and same_app else RedemptionOutcome.REPLAY

@@ -20,6 +20,7 @@ from userlink.auth_codes.errors import (
 )
 from userlink.auth_codes.repository import AuthCodeRepository
 from userlink.kit import secrets
+from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
 from userlink.unit_of_work import UnitOfWork
 
@@ -59,17 +60,37 @@ def claim(work: UnitOfWork, code: str, nonce_hash: str) -> RowMapping | None:
     )
 
 
-def explain_unclaimable(work: UnitOfWork, code: str, app_id: uuid.UUID | None) -> RowMapping:
-    """Why a code could not be claimed: unknown or expired codes are refused here; a redeemed
-    one is returned for the caller to tell a retry from a replay."""
+def explain_unclaimable(
+    work: UnitOfWork, code: str, nonce_hash: str, app_id: uuid.UUID | None
+) -> tuple[RowMapping, rules.RedemptionOutcome]:
+    """Why a code could not be claimed: unknown, expired or another app's codes are refused here;
+    a redeemed one comes back with whether this is a retry of a lost answer or a replay."""
     row = AuthCodeRepository(work.connection).find(work.hasher.hash(code))
-    if row is None:
+    stored = (
+        rules.StoredCode(
+            app_id=row["app_id"],
+            expires_at=as_utc(row["expires_at"]),
+            redeemed_at=as_utc(row["redeemed_at"]) if row["redeemed_at"] else None,
+            redemption_nonce_hash=row["redemption_nonce_hash"],
+        )
+        if row is not None
+        else None
+    )
+    outcome = rules.redemption_outcome(
+        stored,
+        presented_nonce_hash=nonce_hash,
+        presented_app_id=app_id,
+        now=work.clock.now(),
+        retry_window_seconds=work.settings.redemption_retry_window_seconds,
+    )
+    if row is None or outcome is rules.RedemptionOutcome.UNKNOWN:
         raise AuthCodeInvalid()
-    if row["redeemed_at"] is None:
-        if app_id is not None and row["app_id"] != app_id:
-            raise AuthCodeAppMismatch()
+    if outcome is rules.RedemptionOutcome.OTHER_APP:
+        raise AuthCodeAppMismatch()
+    if outcome in (rules.RedemptionOutcome.EXPIRED, rules.RedemptionOutcome.CLAIM):
+        # CLAIM here means it expired between the claim and this read.
         raise AuthCodeExpired()
-    return row
+    return row, outcome
 
 
 def refuse_replay(work: UnitOfWork, row: RowMapping, *, same_device: bool) -> AuthCodeAlreadyUsed:
@@ -89,9 +110,10 @@ def claim_for_link(
 ) -> tuple[uuid.UUID, str]:
     """Claim a code to link an existing unlinked user (SDK `link_user(auth_code)`): the code's id
     and external id. Refusals roll the claim back with the unit of work."""
-    claimed = claim(work, code, work.hasher.hash(str(install_id)))
+    nonce_hash = work.hasher.hash(str(install_id))
+    claimed = claim(work, code, nonce_hash)
     if claimed is None:
-        row = explain_unclaimable(work, code, app_id)
+        row, _outcome = explain_unclaimable(work, code, nonce_hash, app_id)
         work.audit.record(
             AuditEvent.CODE_REPLAY_REFUSED, app_id=row["app_id"], install_id=install_id
         )

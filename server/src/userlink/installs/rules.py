@@ -15,6 +15,11 @@ from enum import StrEnum
 
 TABLET_MIN_DIAGONAL_INCHES = 7.0
 
+# An install's status.
+LIVE = "live"
+RESET = "reset"
+DISABLED = "disabled"
+
 
 class Platform(StrEnum):
     ANDROID = "android"
@@ -100,3 +105,32 @@ def effective_activity(
     if not app_enabled:
         return False, APP_DISABLED
     return is_active, None if is_active else inactive_reason
+
+
+class LinkStep(StrEnum):
+    """What `POST /v2/users/{install_id}/link` may do with an install of the calling app."""
+
+    ALREADY_LINKED = "already_linked"  # to this very external id: answer its user again
+    LINK = "link"  # unlinked: link its user, or join the external id's user if it exists
+    INSTALL_DISABLED = "install_disabled"
+    INSTALL_DELETED = "install_deleted"
+    LINKED_TO_OTHER_USER = "linked_to_other_user"
+
+
+def link_step(status: str, current_external_id: str | None, requested_external_id: str) -> LinkStep:
+    if status == DISABLED:
+        return LinkStep.INSTALL_DISABLED
+    if status != LIVE:
+        return LinkStep.INSTALL_DELETED
+    if current_external_id == requested_external_id:
+        return LinkStep.ALREADY_LINKED
+    if current_external_id is not None:
+        return LinkStep.LINKED_TO_OTHER_USER
+    return LinkStep.LINK
+
+
+def may_join_existing_user(established: bool) -> bool:
+    """An unlinked install whose external id already has a user joins that user only while its
+    own user is provisional (its SDK never finished initialising); an established user would be
+    merged into another person's."""
+    return not established

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from userlink.installs.errors import InstallDeregistered
-from userlink.installs.service import LIVE
+from userlink.installs.rules import LIVE, effective_activity
 from userlink.kit import secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
@@ -20,8 +20,6 @@ from userlink.sdk_credentials.errors import (
 from userlink.sdk_credentials.repository import TokenRepository
 from userlink.sdk_credentials.rules import RefreshDecision, refresh_decision
 from userlink.unit_of_work import UnitOfWork
-
-APP_DISABLED = "APP_DISABLED"
 
 
 @dataclass(frozen=True)
@@ -102,12 +100,15 @@ def authenticate(work: UnitOfWork, token: str) -> SdkCaller:
     if as_utc(row["expires_at"]) <= work.clock.now():
         raise AccessTokenExpired()
     app_enabled = bool(row["app_enabled"])
+    is_active, inactive_reason = effective_activity(
+        row["is_active"], row["inactive_reason"], app_enabled=app_enabled
+    )
     return SdkCaller(
         install_id=row["install_id"],
         app_id=row["app_id"],
         user_id=row["user_id"],
-        is_active=row["is_active"] and app_enabled,
-        inactive_reason=row["inactive_reason"] if app_enabled else APP_DISABLED,
+        is_active=is_active,
+        inactive_reason=inactive_reason,
         app_enabled=app_enabled,
     )
 

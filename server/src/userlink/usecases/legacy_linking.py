@@ -12,6 +12,7 @@ from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules as code_rules
 from userlink.auth_codes import service as auth_codes
 from userlink.auth_codes.errors import InvalidExternalId
+from userlink.installs import rules as install_rules
 from userlink.installs import service as installs
 from userlink.installs.errors import (
     InstallDeleted,
@@ -19,6 +20,7 @@ from userlink.installs.errors import (
     InstallDoesNotBelongToApp,
     InstallNotFound,
 )
+from userlink.installs.rules import LinkStep
 from userlink.installs.service import DeviceFacts, Install
 from userlink.payloads import service as payloads
 from userlink.sdk_credentials import service as credentials
@@ -75,13 +77,14 @@ def link_install(
     install = installs.find(work, found.id)
     if user is None or install is None or install.user_id != user.id:
         raise InstallNotFound()
-    if install.status == installs.DISABLED:
+    step = install_rules.link_step(install.status, user.external_id, external_id)
+    if step is LinkStep.INSTALL_DISABLED:
         raise InstallDisabled()
-    if install.status != installs.LIVE:
+    if step is LinkStep.INSTALL_DELETED:
         raise InstallDeleted()
-    if user.external_id == external_id:
+    if step is LinkStep.ALREADY_LINKED:
         return user.id
-    if user.external_id is not None:
+    if step is LinkStep.LINKED_TO_OTHER_USER:
         raise InstallLinkedToOtherUser()
     if users.set_external_id(work, user.id, external_id):
         work.audit.record(
@@ -93,7 +96,7 @@ def link_install(
         )
         return user.id
     # The external id has a user already (perhaps created a moment ago by a concurrent link).
-    if user.established_at is not None:
+    if not install_rules.may_join_existing_user(user.established_at is not None):
         raise CannotLinkExistingPersonToOtherPerson()
     target, _restored = users.get_or_create_linked(work, app.id, external_id)
     _join(work, install, provisional=user, target=target, actor=caller.actor)

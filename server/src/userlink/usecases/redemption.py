@@ -18,7 +18,6 @@ from userlink.auth_codes.errors import AuthCodeAppMismatch
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
 from userlink.installs.service import DeviceFacts, Install
-from userlink.kit.clock import as_utc
 from userlink.sdk_credentials import service as credentials
 from userlink.sdk_credentials.service import Credentials
 from userlink.unit_of_work import UnitOfWork
@@ -88,14 +87,8 @@ def _redeem_unclaimable(
     work: UnitOfWork, code: str, nonce_hash: str, app_id: uuid.UUID | None
 ) -> Redemption:
     """The code could not be claimed: unknown, expired, a retry of a lost answer, or a replay."""
-    row = auth_codes.explain_unclaimable(work, code, app_id)
-    retry = code_rules.is_retry(
-        redeemed_at=as_utc(row["redeemed_at"]),
-        stored_nonce_hash=row["redemption_nonce_hash"],
-        presented_nonce_hash=nonce_hash,
-        now=work.clock.now(),
-        window_seconds=work.settings.redemption_retry_window_seconds,
-    ) and (app_id is None or row["app_id"] == app_id)
+    row, outcome = auth_codes.explain_unclaimable(work, code, nonce_hash, app_id)
+    retry = outcome is code_rules.RedemptionOutcome.RETRY
     # Locked: simultaneous retries of one lost answer replace the credentials one after another,
     # leaving one live pair.
     install = installs.lock(work, row["install_id"]) if retry and row["install_id"] else None

@@ -1,0 +1,200 @@
+"""Property tests of the pure rules (`rules.py` of each domain): what a redemption may do, who may
+link what, which install is active and whether it is effectively active, what a refresh token
+may do. No server: the rules are plain functions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from userlink.auth_codes.rules import RedemptionOutcome, StoredCode, redemption_outcome
+from userlink.installs import rules as installs
+from userlink.installs.rules import DeviceClass, InstallFacts, LinkStep
+from userlink.sdk_credentials.rules import RefreshDecision, refresh_decision
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+moments = st.integers(min_value=-10_000, max_value=10_000).map(
+    lambda seconds: NOW + timedelta(seconds=seconds)
+)
+ids = st.uuids(version=4)
+nonces = st.sampled_from(["a" * 64, "b" * 64])
+
+install_facts = st.builds(
+    InstallFacts, id=ids, device_class=st.sampled_from(list(DeviceClass)), created_at=moments
+)
+live_installs = st.lists(install_facts, max_size=6, unique_by=lambda f: f.id)
+
+
+@given(live_installs)
+def test_exactly_one_install_is_active_when_any_is_live(live):
+    plan = installs.assign_activity(live)
+
+    assert sum(activity.is_active for activity in plan.values()) == (1 if live else 0)
+    assert set(plan) == {f.id for f in live}
+
+
+@given(live_installs)
+def test_a_phone_is_active_whenever_the_user_has_one(live):
+    plan = installs.assign_activity(live)
+    active = [f for f in live if plan[f.id].is_active]
+
+    if any(f.device_class is DeviceClass.PHONE for f in live):
+        assert active[0].device_class is DeviceClass.PHONE
+
+
+@given(live_installs)
+def test_the_active_install_is_the_newest_of_its_class(live):
+    plan = installs.assign_activity(live)
+    active = [f for f in live if plan[f.id].is_active]
+
+    if active:
+        same_class = [f for f in live if f.device_class is active[0].device_class]
+        assert active[0].created_at == max(f.created_at for f in same_class)
+
+
+@given(live_installs, st.randoms())
+def test_the_choice_does_not_depend_on_the_order_installs_are_listed(live, random):
+    shuffled = list(live)
+    random.shuffle(shuffled)
+
+    assert installs.assign_activity(shuffled) == installs.assign_activity(live)
+
+
+@given(live_installs)
+def test_every_inactive_install_says_why(live):
+    plan = installs.assign_activity(live)
+
+    for activity in plan.values():
+        assert (activity.inactive_reason is None) == activity.is_active
+
+
+@given(live_installs)
+def test_a_tablet_beaten_by_a_phone_says_so(live):
+    plan = installs.assign_activity(live)
+    active = [f for f in live if plan[f.id].is_active]
+
+    for f in live:
+        beaten_by_phone = (
+            f.device_class is DeviceClass.TABLET and active[0].device_class is DeviceClass.PHONE
+        )
+        if beaten_by_phone:
+            reason = installs.InactiveReason.PHONE_PREFERRED_OVER_TABLET
+            assert plan[f.id].inactive_reason is reason
+
+
+@given(st.booleans(), st.sampled_from([None, "NEWER_INSTALL_ACTIVE"]))
+def test_a_remote_disabled_app_silences_every_install(is_active, reason):
+    assert installs.effective_activity(is_active, reason, app_enabled=False) == (
+        False,
+        installs.APP_DISABLED,
+    )
+
+
+@given(st.booleans())
+def test_an_enabled_app_leaves_the_install_its_own_flag(is_active):
+    reason = None if is_active else "NEWER_INSTALL_ACTIVE"
+
+    assert installs.effective_activity(is_active, reason, app_enabled=True) == (is_active, reason)
+
+
+codes = st.builds(
+    StoredCode,
+    app_id=st.sampled_from([uuid.UUID(int=1), uuid.UUID(int=2)]),
+    expires_at=moments,
+    redeemed_at=st.none() | moments,
+    redemption_nonce_hash=st.none() | nonces,
+)
+presented_apps = st.sampled_from([None, uuid.UUID(int=1), uuid.UUID(int=2)])
+
+
+def outcome(code, nonce, app_id, window=60):
+    return redemption_outcome(
+        code,
+        presented_nonce_hash=nonce,
+        presented_app_id=app_id,
+        now=NOW,
+        retry_window_seconds=window,
+    )
+
+
+@given(nonces, presented_apps)
+def test_an_unknown_code_is_unknown(nonce, app_id):
+    assert outcome(None, nonce, app_id) is RedemptionOutcome.UNKNOWN
+
+
+@given(codes, nonces, presented_apps)
+def test_only_an_unused_unexpired_code_of_the_same_app_can_be_claimed(code, nonce, app_id):
+    claimable = (
+        code.redeemed_at is None
+        and code.expires_at > NOW
+        and (app_id is None or app_id == code.app_id)
+    )
+
+    assert (outcome(code, nonce, app_id) is RedemptionOutcome.CLAIM) == claimable
+
+
+@given(codes, nonces, presented_apps)
+def test_a_used_code_is_a_retry_only_for_the_same_device_within_the_window(code, nonce, app_id):
+    result = outcome(code, nonce, app_id)
+
+    if code.redeemed_at is not None:
+        retry = (
+            code.redemption_nonce_hash == nonce
+            and NOW - code.redeemed_at <= timedelta(seconds=60)
+            and (app_id is None or app_id == code.app_id)
+        )
+        assert result is (RedemptionOutcome.RETRY if retry else RedemptionOutcome.REPLAY)
+
+
+@given(codes, nonces)
+def test_another_apps_unused_code_is_refused_as_such(code, nonce):
+    other_app = uuid.UUID(int=3)
+
+    if code.redeemed_at is None:
+        assert outcome(code, nonce, other_app) is RedemptionOutcome.OTHER_APP
+
+
+@given(
+    st.sampled_from([installs.LIVE, installs.RESET, installs.DISABLED]),
+    st.none() | st.sampled_from(["alice", "bob"]),
+    st.sampled_from(["alice", "bob"]),
+)
+def test_only_a_live_unlinked_install_gets_linked(status, current, requested):
+    step = installs.link_step(status, current, requested)
+
+    if status != installs.LIVE:
+        assert step in (LinkStep.INSTALL_DISABLED, LinkStep.INSTALL_DELETED)
+    elif current is None:
+        assert step is LinkStep.LINK
+    elif current == requested:
+        assert step is LinkStep.ALREADY_LINKED
+    else:
+        assert step is LinkStep.LINKED_TO_OTHER_USER
+
+
+def test_only_a_provisional_user_joins_an_existing_one():
+    assert installs.may_join_existing_user(established=False)
+    assert not installs.may_join_existing_user(established=True)
+
+
+@given(moments, st.none() | moments, st.none() | moments)
+def test_a_refresh_token_rotates_only_while_unexpired_and_unrevoked(expires, revoked, rotated):
+    decision = refresh_decision(
+        expires_at=expires,
+        revoked_at=revoked,
+        rotated_at=rotated,
+        now=NOW,
+        retry_window=timedelta(seconds=60),
+    )
+
+    if expires <= NOW:
+        assert decision is RefreshDecision.EXPIRED
+    elif revoked is None:
+        assert decision is RefreshDecision.ROTATE
+    elif rotated is not None and NOW - rotated <= timedelta(seconds=60):
+        assert decision is RefreshDecision.RETRY
+    else:
+        assert decision is RefreshDecision.REFUSE
