@@ -19,6 +19,7 @@ from userlink.http.credentials import API_KEY_ERRORS, LinkKey, client_address
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
+from userlink.http.routing import JsonRoute
 from userlink.http.schemas.auth_codes import (
     AuthCodeRequest,
     AuthCodeResponse,
@@ -31,8 +32,8 @@ from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
 from userlink.usecases import redemption
 
-router = APIRouter(tags=["server-to-server"])
-sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
 
 @router.post(

@@ -22,6 +22,7 @@ from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
+from userlink.http.routing import JsonRoute
 from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
 from userlink.http.schemas.legacy import (
     ConfirmIn,
@@ -51,8 +52,8 @@ from userlink.usecases.errors import (
 )
 from userlink.users.service import User
 
-router = APIRouter(tags=["server-to-server"])
-sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
 
 def state_out(user: User, install: Install) -> Response:

@@ -13,6 +13,7 @@ from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
+from userlink.http.routing import JsonRoute
 from userlink.http.schemas.payloads import PayloadResultOut, TimelineOut, UploadIn, UploadOut
 from userlink.http.transactions import run
 from userlink.kit.clock import iso_utc
@@ -31,8 +32,8 @@ from userlink.users.errors import UserNotFound
 
 logger = logging.getLogger("userlink")
 
-sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
-router = APIRouter(tags=["server-to-server"])
+sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
+router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
 
 
 @sdk_router.post(

@@ -10,6 +10,7 @@ from userlink.http.credentials import AccessToken, client_address, refuse_api_ke
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
+from userlink.http.routing import JsonRoute
 from userlink.http.schemas.common import (
     RefreshIn,
     RefreshOut,
@@ -31,7 +32,7 @@ from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import install_lifecycle
 from userlink.users import service as users
 
-router = APIRouter(prefix="/sdk/v1", tags=["sdk"])
+router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
 SDK_AUTH_ERRORS = (
     MissingCredentials,

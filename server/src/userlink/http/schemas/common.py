@@ -15,9 +15,9 @@ from userlink.payloads import rules as payload_rules
 from userlink.sdk_credentials.service import Credentials
 
 UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
-# Printable text only: a NUL or other control character is refused here (PostgreSQL cannot store
-# a NUL in text, and no device field needs one).
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+# Printable text only: a NUL or any other control character (C0, DEL, C1) is refused here
+# (PostgreSQL cannot store a NUL in text, and no device field needs one).
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 ShortText = Annotated[str, StringConstraints(max_length=128, pattern=PRINTABLE)]
 InstallationNonce = Annotated[
     str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
