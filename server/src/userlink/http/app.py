@@ -12,7 +12,11 @@ from userlink.errors import UserlinkError
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
 from userlink.http.envelope import error_responses, install_error_handlers
-from userlink.http.middleware import BodyLimitMiddleware, RequestRefMiddleware
+from userlink.http.middleware import (
+    BodyLimitMiddleware,
+    MergeSlashesMiddleware,
+    RequestRefMiddleware,
+)
 from userlink.http.transactions import UseCaseRunner
 from userlink.kit.clock import Clock, SystemClock
 from userlink.runtime import Runtime, build_runtime
@@ -43,6 +47,9 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No redirect to the path with or without a trailing slash: a 307 would answer outside
+        # the error envelope (and a client's POST would not follow it); such a path is a 404.
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     app.state.runner = UseCaseRunner(runtime)
@@ -66,7 +73,9 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    # Outermost first: every response, including a refused body, carries a ref.
+    # Added innermost first: every response, including a refused body, carries a ref; paths reach
+    # the router with repeated slashes merged.
+    app.add_middleware(MergeSlashesMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_body_bytes)
     app.add_middleware(RequestRefMiddleware)
     return app

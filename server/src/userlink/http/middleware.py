@@ -1,8 +1,9 @@
-"""ASGI middleware, outermost first: a ref for every request, then the body limit. Both are plain
-ASGI (no per-request task or thread)."""
+"""ASGI middleware, outermost first: a ref for every request, the body limit, then repeated
+slashes merged before routing. All plain ASGI (no per-request task or thread)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from fastapi import Request
@@ -77,6 +78,27 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": b"", "more_body": False}
 
         await response(scope, no_body, send)
+
+
+REPEATED_SLASHES = re.compile(r"//+")
+REPEATED_RAW_SLASHES = re.compile(rb"//+")
+
+
+class MergeSlashesMiddleware:
+    """`//users/auth-code` is `/users/auth-code`: a customer's base URL ending in `/` joined with
+    a path starting with one would otherwise miss every route. Applied before routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            scope = dict(scope)
+            scope["path"] = REPEATED_SLASHES.sub("/", scope["path"])
+            raw_path = scope.get("raw_path")
+            if raw_path is not None:
+                scope["raw_path"] = REPEATED_RAW_SLASHES.sub(b"/", raw_path)
+        await self.app(scope, receive, send)
 
 
 async def require_json(request: Request) -> None:
