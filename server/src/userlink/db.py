@@ -3,9 +3,11 @@ callers use is `Runtime.unit_of_work`."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -30,7 +32,24 @@ def build_engine(database_url: str, *, pool_size: int = 8, max_overflow: int = 0
     )
 
 
+def _create_private_file(database_url: str) -> None:
+    """Create the SQLite file, and its directory when it does not exist yet, readable by this
+    user only (0600 and 0700): it holds every user's external id and payloads. SQLite gives its
+    WAL and shared-memory files the database file's mode."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
+
+
 def _sqlite_engine(database_url: str) -> Engine:
+    _create_private_file(database_url)
     # One long-lived connection per process: SQLite lets one transaction write at a time anyway,
     # so a pool only adds a connection and four PRAGMAs per request. `Database` serialises the
     # transactions of the process's threads on it.

@@ -18,8 +18,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # A SQLite file and its directory are created by the engine (userlink.db), private to this user.
     command.upgrade(alembic_config(database_url), revision)
 
 

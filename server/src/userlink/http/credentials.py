@@ -174,6 +174,8 @@ async def refuse_api_key(request: Request, token: str) -> None:
 
 async def refuse_api_key_header(request: Request) -> None:
     """Router-level guard on every SDK route, whatever credential the route itself expects, and
-    whatever form the header takes (`Bearer <key>`, the bare key, another scheme)."""
-    for word in request.headers.get("authorization", "").split():
-        await refuse_api_key(request, word)
+    whatever form the header takes (`Bearer <key>`, the bare key, another scheme), in every
+    Authorization header the request carries."""
+    for header in request.headers.getlist("authorization"):
+        for word in header.split():
+            await refuse_api_key(request, word)
