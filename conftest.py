@@ -40,6 +40,7 @@ def live(live_server: LiveServer) -> Iterator[LiveServer]:
     yield live_server
     live_server.clock.reset()
     empty_all_tables(live_server.runtime.database)
+    live_server.runtime.lookups.clear()
 
 
 @pytest.fixture
