@@ -2,30 +2,90 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, RowMapping, literal, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from userlink.models import payloads
+
+# PostgreSQL: one statement whose text never changes with the batch's size (nine columns as
+# arrays), so psycopg prepares it once; the INSERT of one row per payload with 900 parameters was
+# parsed again for every batch (docs/performance.md).
+_INSERT_BATCH_POSTGRESQL = """
+INSERT INTO payloads (
+    app_id, user_id, install_id, client_id, type, occurred_at, received_at, body, processed
+)
+SELECT %(app_id)s, %(user_id)s, %(install_id)s, batch.client_id, batch.type, batch.occurred_at,
+       %(received_at)s, batch.body::json, %(processed)s
+FROM unnest(%(client_ids)s::text[], %(types)s::text[], %(occurred_at)s::timestamptz[],
+            %(bodies)s::text[]) AS batch(client_id, type, occurred_at, body)
+ON CONFLICT (install_id, client_id) DO NOTHING
+RETURNING client_id
+"""
+_INSERT_BATCH_SQLITE = (
+    sqlite.insert(payloads)
+    .on_conflict_do_nothing(index_elements=["install_id", "client_id"])
+    .returning(payloads.c.client_id)
+)
+
+
+@dataclass(frozen=True)
+class NewPayload:
+    client_id: str
+    type: str
+    occurred_at: datetime
+    body: Any
 
 
 class PayloadRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert_new(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Insert the batch, skipping ids this install sent before; the client ids inserted.
+    def insert_new(
+        self,
+        batch: Sequence[NewPayload],
+        *,
+        app_id: uuid.UUID,
+        user_id: uuid.UUID,
+        install_id: uuid.UUID,
+        received_at: datetime,
+        processed: bool,
+    ) -> set[str]:
+        """Insert the batch of one install, skipping ids it sent before; the client ids inserted.
         ON CONFLICT DO NOTHING makes two concurrent copies of one batch store each payload once."""
-        dialect = self._connection.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(payloads)
-            .on_conflict_do_nothing(index_elements=["install_id", "client_id"])
-            .returning(payloads.c.client_id)
-        )
-        result = self._connection.execute(statement, rows)
+        if self._connection.dialect.name == "postgresql":
+            parameters = {
+                "app_id": app_id,
+                "user_id": user_id,
+                "install_id": install_id,
+                "received_at": received_at,
+                "processed": processed,
+                "client_ids": [p.client_id for p in batch],
+                "types": [p.type for p in batch],
+                "occurred_at": [p.occurred_at for p in batch],
+                "bodies": [to_json(p.body).decode() for p in batch],
+            }
+            result = self._connection.exec_driver_sql(_INSERT_BATCH_POSTGRESQL, parameters)
+        else:
+            rows = [
+                {
+                    "app_id": app_id,
+                    "user_id": user_id,
+                    "install_id": install_id,
+                    "client_id": p.client_id,
+                    "type": p.type,
+                    "occurred_at": p.occurred_at,
+                    "received_at": received_at,
+                    "body": p.body,
+                    "processed": processed,
+                }
+                for p in batch
+            ]
+            result = self._connection.execute(_INSERT_BATCH_SQLITE, rows)
         return set(result.scalars().all())
 
     def timeline_page(

@@ -20,7 +20,7 @@ from userlink.payloads.errors import (
     InvalidTimestamp,
     PayloadTooLarge,
 )
-from userlink.payloads.repository import PayloadRepository
+from userlink.payloads.repository import NewPayload, PayloadRepository
 from userlink.sdk_credentials.service import SdkCaller
 from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users
@@ -98,19 +98,19 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) ->
     now = work.clock.now()
     inserted = PayloadRepository(work.connection).insert_new(
         [
-            {
-                "app_id": caller.app_id,
-                "user_id": install.user_id,
-                "install_id": install.id,
-                "client_id": payload.client_id,
-                "type": payload.type,
-                "occurred_at": rules.to_utc(payload.occurred_at),
-                "received_at": now,
-                "body": payload.body,
-                "processed": processed,
-            }
+            NewPayload(
+                client_id=payload.client_id,
+                type=payload.type,
+                occurred_at=rules.to_utc(payload.occurred_at),
+                body=payload.body,
+            )
             for payload in batch
-        ]
+        ],
+        app_id=caller.app_id,
+        user_id=install.user_id,
+        install_id=install.id,
+        received_at=now,
+        processed=processed,
     )
     fresh_status = "processed" if processed else "not_processed"
     return IngestResult(
