@@ -52,10 +52,12 @@ class Settings(BaseSettings):
     # Rate limits (the `limits` library's notation). Storage is shared across processes via Redis.
     rate_limit_enabled: bool = True
     rate_limit_storage_url: str = "memory://"
+    # Authentication codes presented per client address, redemption and linking together.
     rate_limit_redemption: str = "30/minute"
-    # Per API key and client address, and per client address on SDK routes: generous enough for a
-    # busy customer backend or many devices behind one NAT, tight enough to slow guessing.
-    rate_limit_credentials: str = "6000/minute"
+    # Failed credential checks (API keys, access and refresh tokens, app secrets) per client
+    # address, whatever the value guessed; successful checks are not counted. While an address is
+    # over it, its every credentialed request is refused (429) until the window moves on.
+    rate_limit_credential_failures: str = "100/minute"
     # Proxies trusted to name the client in X-Forwarded-For (`userlink serve`; comma-separated
     # addresses or networks, `*` for any). Rate limits are per client address, so by default no
     # proxy is trusted: anything able to reach the port could otherwise choose its own bucket.

@@ -32,11 +32,16 @@ from userlink.api_keys.service import ApiKeyCaller
 from userlink.apps import service as apps
 from userlink.apps.errors import InvalidAppCredentials
 from userlink.apps.service import App
-from userlink.http.transactions import Limit, run, runtime_of
+from userlink.http.transactions import FailureLimit, Limit, run, runtime_of
 from userlink.kit import secrets
 from userlink.kit.ids import parse_id
 from userlink.sdk_credentials import service as sdk_credentials
-from userlink.sdk_credentials.errors import AccessTokenInvalid
+from userlink.sdk_credentials.errors import (
+    AccessTokenExpired,
+    AccessTokenInvalid,
+    RefreshTokenExpired,
+    RefreshTokenInvalid,
+)
 from userlink.sdk_credentials.service import SdkCaller
 from userlink.unit_of_work import UnitOfWork
 
@@ -55,7 +60,39 @@ basic = _DeclaredBasic(auto_error=False, description="App id and app secret (leg
 
 
 def client_address(request: Request) -> str:
+    """The peer's address, or the client a trusted proxy names (`forwarded_allow_ips`)."""
     return request.client.host if request.client else "unknown"
+
+
+# Refusals that mean "this value is not a credential that works here": what guessing produces.
+# Not counted: a missing header (nothing was checked), a real key lacking a scope, an install
+# reset since, an API key presented on an SDK route (answered the same whether it is real).
+CREDENTIAL_FAILURES: tuple[type[errors.UserlinkError], ...] = (
+    InvalidApiKey,
+    ApiKeyRevoked,
+    ApiKeyExpired,
+    AccessTokenInvalid,
+    AccessTokenExpired,
+    RefreshTokenInvalid,
+    RefreshTokenExpired,
+    InvalidAppCredentials,
+)
+
+
+def credential_failures(request: Request) -> FailureLimit:
+    """Failed credential checks of every kind, per client address: whatever the guessed value,
+    so guessing many keys, tokens or secrets from one address is slowed alike. Successful checks
+    are not counted."""
+    rule = runtime_of(request).settings.rate_limit_credential_failures
+    return FailureLimit(rule, "credential_failures", client_address(request), CREDENTIAL_FAILURES)
+
+
+def code_attempts(request: Request) -> Limit:
+    """Every presentation of an authentication code, per client address, on every route that
+    takes one: redemption and linking share the allowance, so codes cannot be guessed faster
+    through either."""
+    rule = runtime_of(request).settings.rate_limit_redemption
+    return Limit(rule, "auth_code", client_address(request))
 
 
 def _bearer_token(
@@ -75,7 +112,7 @@ def _bearer_token(
 class PresentedApiKey:
     token: str
     scope: Scope
-    limit: Limit
+    limit: FailureLimit
 
     def authenticate(self, work: UnitOfWork) -> ApiKeyCaller:
         return api_keys.authenticate(work, self.token, self.scope)
@@ -87,9 +124,7 @@ def api_key_with(scope: Scope) -> Callable[..., Awaitable[PresentedApiKey]]:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> PresentedApiKey:
         token = _bearer_token(request, credentials, InvalidApiKey)
-        rule = runtime_of(request).settings.rate_limit_credentials
-        identity = f"{client_address(request)}:{token[:12]}"
-        return PresentedApiKey(token, scope, Limit(rule, "api_key", identity))
+        return PresentedApiKey(token, scope, credential_failures(request))
 
     return dependency
 
@@ -112,7 +147,7 @@ DeleteKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_DELETE))]
 @dataclass(frozen=True)
 class PresentedAccessToken:
     token: str
-    limit: Limit
+    limit: FailureLimit
 
     def authenticate(self, work: UnitOfWork) -> SdkCaller:
         return sdk_credentials.authenticate(work, self.token)
@@ -123,8 +158,7 @@ async def _access_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> PresentedAccessToken:
     token = _bearer_token(request, credentials, AccessTokenInvalid)
-    rule = runtime_of(request).settings.rate_limit_credentials
-    return PresentedAccessToken(token, Limit(rule, "sdk", client_address(request)))
+    return PresentedAccessToken(token, credential_failures(request))
 
 
 AccessToken = Annotated[PresentedAccessToken, Depends(_access_token)]
@@ -134,7 +168,7 @@ AccessToken = Annotated[PresentedAccessToken, Depends(_access_token)]
 class PresentedAppSecret:
     app_id: uuid.UUID | None
     secret: str
-    limit: Limit
+    limit: FailureLimit
 
     def authenticate(self, work: UnitOfWork) -> App:
         return apps.authenticate_app(work, self.app_id, self.secret)
@@ -154,10 +188,7 @@ async def _app_secret(
         app_id_text, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as error:
         raise InvalidAppCredentials() from error
-    rule = runtime_of(request).settings.rate_limit_credentials
-    return PresentedAppSecret(
-        parse_id(app_id_text), secret, Limit(rule, "app", client_address(request))
-    )
+    return PresentedAppSecret(parse_id(app_id_text), secret, credential_failures(request))
 
 
 AppSecret = Annotated[PresentedAppSecret, Depends(_app_secret)]
@@ -169,7 +200,11 @@ async def refuse_api_key(request: Request, token: str) -> None:
     token reaches the database."""
     if secrets.looks_like(token, secrets.SecretKind.API_KEY):
         path = request.url.path
-        await run(request, lambda work: api_keys.refuse_on_sdk_route(work, token, path))
+        await run(
+            request,
+            lambda work: api_keys.refuse_on_sdk_route(work, token, path),
+            credential_failures(request),
+        )
 
 
 async def refuse_api_key_header(request: Request) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -17,19 +17,56 @@ from fastapi import Request
 
 from userlink import errors
 from userlink.http.envelope import request_ref
+from userlink.kit.ratelimit import RateLimiter
 from userlink.runtime import Runtime
 from userlink.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 
 
+class RateLimit(Protocol):
+    """A rate limit a request passes through, in the `limits` library's notation (`30/minute`),
+    on one bucket and identity (a client address: never a secret, nor part of one)."""
+
+    def admit(self, limiter: RateLimiter) -> int | None:
+        """Before the unit of work: None to go on, else the seconds the client must wait."""
+
+    def record(self, limiter: RateLimiter, error: errors.UserlinkError) -> None:
+        """After the use case refused the request with `error`."""
+
+
 @dataclass(frozen=True)
 class Limit:
-    """One hit on a rate limit (the `limits` library's notation) for one bucket and identity."""
+    """Every request counts: one hit each, refused once the bucket is full."""
 
     rule: str
     bucket: str
     identity: str
+
+    def admit(self, limiter: RateLimiter) -> int | None:
+        return limiter.hit(self.rule, self.bucket, self.identity)
+
+    def record(self, limiter: RateLimiter, error: errors.UserlinkError) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """Only failures count: a request is refused while the bucket is full, and a refusal of one
+    of the `counted` kinds fills it by one. A request that succeeds checks the bucket and never
+    adds to it."""
+
+    rule: str
+    bucket: str
+    identity: str
+    counted: tuple[type[errors.UserlinkError], ...]
+
+    def admit(self, limiter: RateLimiter) -> int | None:
+        return limiter.over(self.rule, self.bucket, self.identity)
+
+    def record(self, limiter: RateLimiter, error: errors.UserlinkError) -> None:
+        if isinstance(error, self.counted):
+            limiter.hit(self.rule, self.bucket, self.identity)
 
 
 class UseCaseRunner:
@@ -52,21 +89,27 @@ class UseCaseRunner:
         self,
         request_ref: str,
         use_case: Callable[[UnitOfWork], T],
-        limits: Sequence[Limit] = (),
+        limits: Sequence[RateLimit] = (),
     ) -> T:
         async with self._unit_of_work_slots():
             return await anyio.to_thread.run_sync(self._run, request_ref, use_case, limits)
 
     def _run(
-        self, request_ref: str, use_case: Callable[[UnitOfWork], T], limits: Sequence[Limit]
+        self, request_ref: str, use_case: Callable[[UnitOfWork], T], limits: Sequence[RateLimit]
     ) -> T:
+        # In the worker thread: with Redis as the storage, a check is a network round trip.
+        limiter = self.runtime.rate_limiter
         for limit in limits:
-            # In the worker thread: with Redis as the storage, a hit is a network round trip.
-            retry_after = self.runtime.rate_limiter.hit(limit.rule, limit.bucket, limit.identity)
+            retry_after = limit.admit(limiter)
             if retry_after is not None:
                 raise errors.RateLimited(retry_after=retry_after)
-        with self.runtime.unit_of_work(request_ref) as work:
-            return use_case(work)
+        try:
+            with self.runtime.unit_of_work(request_ref) as work:
+                return use_case(work)
+        except errors.UserlinkError as error:
+            for limit in limits:
+                limit.record(limiter, error)
+            raise
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -74,7 +117,7 @@ def runtime_of(request: Request) -> Runtime:
     return runner.runtime
 
 
-async def run(request: Request, use_case: Callable[[UnitOfWork], T], *limits: Limit) -> T:
+async def run(request: Request, use_case: Callable[[UnitOfWork], T], *limits: RateLimit) -> T:
     """The one way an endpoint reaches the database."""
     runner: UseCaseRunner = request.app.state.runner
     return await runner.run(request_ref(request), use_case, limits)

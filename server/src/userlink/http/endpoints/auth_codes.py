@@ -15,7 +15,7 @@ from userlink.auth_codes.errors import (
     InvalidExternalId,
 )
 from userlink.errors import RateLimited
-from userlink.http.credentials import API_KEY_ERRORS, LinkKey, client_address
+from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
@@ -27,7 +27,7 @@ from userlink.http.schemas.auth_codes import (
     RedeemResponse,
 )
 from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
-from userlink.http.transactions import Limit, run, runtime_of
+from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
 from userlink.usecases import redemption
@@ -76,9 +76,6 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
     if body.app_id is not None and app_id is None:
         raise AuthCodeAppMismatch()
     device = device_facts(body.device, body.app)
-    limit = Limit(
-        runtime_of(request).settings.rate_limit_redemption, "redeem", client_address(request)
-    )
     redeemed = await run(
         request,
         lambda work: redemption.redeem(
@@ -88,7 +85,7 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
             app_id=app_id,
             device=device,
         ),
-        limit,
+        code_attempts(request),
     )
     return model_response(
         RedeemResponse(

@@ -17,7 +17,13 @@ from userlink.auth_codes.errors import (
     InvalidExternalId,
 )
 from userlink.errors import MissingCredentials, RateLimited
-from userlink.http.credentials import API_KEY_ERRORS, AccessToken, AppSecret, LinkKey
+from userlink.http.credentials import (
+    API_KEY_ERRORS,
+    AccessToken,
+    AppSecret,
+    LinkKey,
+    code_attempts,
+)
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
@@ -181,5 +187,6 @@ async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessTo
             work, token.authenticate(work), body.authentication_code
         ),
         token.limit,
+        code_attempts(request),
     )
     return state_out(user, install)

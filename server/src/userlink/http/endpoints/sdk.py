@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from userlink.api_keys.errors import ApiKeyNotAllowed
 from userlink.errors import MissingCredentials, RateLimited
-from userlink.http.credentials import AccessToken, client_address, refuse_api_key
+from userlink.http.credentials import AccessToken, credential_failures, refuse_api_key
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
@@ -18,7 +18,7 @@ from userlink.http.schemas.common import (
     configuration_out,
     credentials_out,
 )
-from userlink.http.transactions import Limit, run, runtime_of
+from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.sdk_credentials import service as sdk_credentials
 from userlink.sdk_credentials.errors import (
@@ -60,11 +60,10 @@ SDK_AUTH_ERRORS = (
 )
 async def refresh_token(request: Request, body: RefreshIn) -> Response:
     await refuse_api_key(request, body.refresh_token)
-    limit = Limit(
-        runtime_of(request).settings.rate_limit_credentials, "refresh", client_address(request)
-    )
     credentials = await run(
-        request, lambda work: sdk_credentials.refresh(work, body.refresh_token), limit
+        request,
+        lambda work: sdk_credentials.refresh(work, body.refresh_token),
+        credential_failures(request),
     )
     return model_response(RefreshOut(credentials=credentials_out(credentials)))
 
