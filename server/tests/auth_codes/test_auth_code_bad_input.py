@@ -75,8 +75,8 @@ def test_external_id_that_cannot_identify_a_user_is_refused_and_issues_no_code(
 @pytest.mark.parametrize(
     "external_id",
     [
-        pytest.param(42, id="integer"),
         pytest.param(4.2, id="float"),
+        pytest.param(42.0, id="float-with-an-integer-value"),
         pytest.param(True, id="boolean"),
         pytest.param(None, id="null"),
         pytest.param(["alice"], id="list"),

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from userlink import errors
 
@@ -82,6 +83,22 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (the framework names only the first route's
+    that matched the path: `/users/{id}` takes DELETE where `/users/auth-code` takes POST)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.UserlinkError)
     async def _domain(request: Request, exc: errors.UserlinkError) -> JSONResponse:
@@ -110,10 +127,15 @@ def install_error_handlers(app: FastAPI) -> None:
             415: errors.UnsupportedMediaType,
         }
         error_type = mapped.get(exc.status_code)
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         if error_type is not None:
             error = error_type()
-            return envelope(request, error.status_code, error.error_code, error.message)
-        return envelope(request, exc.status_code, "HTTP_ERROR", str(exc.detail))
+            return envelope(
+                request, error.status_code, error.error_code, error.message, None, headers
+            )
+        return envelope(request, exc.status_code, "HTTP_ERROR", str(exc.detail), None, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -106,3 +106,11 @@ async def require_json(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise errors.UnsupportedMediaType()
+
+
+async def require_json_if_any(request: Request) -> None:
+    """Route dependency for an optional JSON body: none at all is fine, any other is 415."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return
+    await require_json(request)

@@ -26,7 +26,7 @@ from userlink.http.credentials import (
 )
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses
-from userlink.http.middleware import require_json
+from userlink.http.middleware import require_json, require_json_if_any
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
 from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
@@ -147,6 +147,7 @@ async def register_install(request: Request, body: RegisterInstallIn, app: AppSe
 @sdk_router.post(
     "/link/confirm",
     response_model=InstallStateOut,
+    dependencies=[Depends(require_json_if_any)],
     responses=error_responses(*SDK_AUTH_ERRORS, InstallNotLinked, *BODY_ERRORS),
     summary="After the app's linker succeeded: confirm the platform shows the link",
 )

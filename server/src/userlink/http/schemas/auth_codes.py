@@ -9,6 +9,7 @@ from userlink.http.schemas.common import (
     ConfigurationOut,
     CredentialsOut,
     DeviceIn,
+    ExternalId,
     InstallationNonce,
     Strict,
     UtcDatetime,
@@ -16,11 +17,10 @@ from userlink.http.schemas.common import (
 
 
 class AuthCodeRequest(BaseModel):
-    # Strict: a number or a list is not an id. Length and content are checked by the service so
-    # that the refusal carries its own errorCode (INVALID_EXTERNAL_ID).
+    # Strict: a float, a boolean or a list is not an id (an integer is, as its decimal string).
     model_config = ConfigDict(strict=True)
 
-    external_id: str = Field(description="The unique id of the user in your system.")
+    external_id: ExternalId
 
 
 class AuthCodeResponse(BaseModel):

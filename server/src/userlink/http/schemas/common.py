@@ -6,7 +6,15 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from userlink.installs.rules import Platform
 from userlink.installs.service import DeviceFacts
@@ -21,6 +29,29 @@ PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 ShortText = Annotated[str, StringConstraints(max_length=128, pattern=PRINTABLE)]
 InstallationNonce = Annotated[
     str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+]
+
+
+def _integer_as_decimal_text(value: object) -> object:
+    """A JSON integer is an external id too, as its decimal string (12345 is "12345"): backends
+    whose user ids are numbers send them as numbers. Floats and booleans stay refused."""
+    return str(value) if type(value) is int else value
+
+
+# Length and content are checked by the service (`normalise_external_id`), so that a refusal
+# carries its own errorCode (INVALID_EXTERNAL_ID); the schema says what it can of them.
+ExternalId = Annotated[
+    str,
+    BeforeValidator(_integer_as_decimal_text),
+    Field(strict=True),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}],
+            "description": "The unique id of the user in your system: 1-256 characters after "
+            "surrounding whitespace is trimmed, no control characters; or an integer, read as "
+            "its decimal string.",
+        }
+    ),
 ]
 
 

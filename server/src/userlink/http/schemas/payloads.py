@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from userlink.http.schemas.common import PRINTABLE, UtcDatetime
+from userlink.payloads import rules as payload_rules
 
 PayloadId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
@@ -12,20 +14,41 @@ PayloadId = Annotated[
 PayloadType = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 
+# The start of an RFC 3339 date-time: the only form a timestamp takes. A number (or a string of
+# digits) would be read as seconds or milliseconds since 1970 depending on its size.
+DATE_TIME_START = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_time_text_only(value: object) -> object:
+    if not isinstance(value, str) or not DATE_TIME_START.match(value):
+        raise ValueError("a timestamp is an ISO-8601 date-time string with a time zone")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_date_time_text_only),
+    Field(description="ISO-8601 (RFC 3339) date-time with a time zone, e.g. 2026-11-21T10:00:00Z"),
+]
+
+
 class PayloadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: PayloadId = Field(description="Generated on the device (a UUID); makes retries idempotent.")
     type: PayloadType
-    timestamp: AwareDatetime = Field(description="ISO-8601 with a time zone.")
+    timestamp: Timestamp
     body: dict[str, Any]
 
 
 class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # The size limits are checked by the service so the refusals carry their own errorCode.
-    payloads: list[PayloadIn]
+    # The size limits are checked by the service so the refusals carry their own errorCode
+    # (EMPTY_BATCH, BATCH_TOO_LARGE); the schema states them.
+    payloads: list[PayloadIn] = Field(
+        json_schema_extra={"minItems": 1, "maxItems": payload_rules.MAX_BATCH_SIZE}
+    )
 
 
 class PayloadResultOut(BaseModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from userlink.http.schemas.common import UtcDatetime
+from userlink.http.schemas.common import ExternalId, UtcDatetime
 
 
 class InstallOut(BaseModel):
@@ -28,9 +28,10 @@ class UserOut(BaseModel):
 
 
 class LinkRequest(BaseModel):
+    # Strict: a float, a boolean or a list is not an id (an integer is, as its decimal string).
     model_config = ConfigDict(strict=True)
 
-    external_id: str = Field(description="The unique id of the user in your system.")
+    external_id: ExternalId
 
 
 class LinkResponse(BaseModel):
