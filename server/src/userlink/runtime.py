@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from userlink.config import Settings
 from userlink.db import Database, build_engine
 from userlink.errors import UserlinkError
@@ -47,6 +49,36 @@ class Runtime:
                     work.audit.flush()
                 raise
             work.audit.flush()
+
+    @contextmanager
+    def unit_of_work_within(
+        self, connection: Connection, request_ref: str | None = None
+    ) -> Iterator[UnitOfWork]:
+        """A unit of work as a savepoint of a transaction the caller holds (SQLite's grouped
+        writes): committed with the others, or rolled back alone, by the same rules."""
+        savepoint = connection.begin_nested()
+        work = UnitOfWork(
+            connection=connection,
+            settings=self.settings,
+            clock=self.clock,
+            hasher=self.hasher,
+            request_ref=request_ref,
+            lookups=self.lookups,
+        )
+        try:
+            yield work
+        except UserlinkError as error:
+            if error.keep_changes:
+                work.audit.flush()
+                savepoint.commit()
+            else:
+                savepoint.rollback()
+            raise
+        except BaseException:
+            savepoint.rollback()
+            raise
+        work.audit.flush()
+        savepoint.commit()
 
 
 def build_runtime(settings: Settings, clock: Clock) -> Runtime:

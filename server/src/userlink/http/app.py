@@ -12,12 +12,13 @@ from userlink.errors import UserlinkError
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
 from userlink.http.envelope import error_responses, install_error_handlers
+from userlink.http.grouped_writes import GroupedWritesRunner
 from userlink.http.middleware import (
     BodyLimitMiddleware,
     MergeSlashesMiddleware,
     RequestRefMiddleware,
 )
-from userlink.http.transactions import UseCaseRunner
+from userlink.http.transactions import Runner, UseCaseRunner
 from userlink.kit.clock import Clock, SystemClock
 from userlink.runtime import Runtime, build_runtime
 
@@ -37,9 +38,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
 
 def create_app_for(runtime: Runtime) -> FastAPI:
+    # SQLite writes one transaction at a time: its units of work are grouped (grouped_writes.py);
+    # PostgreSQL runs as many at once as the pool has connections.
+    runner: Runner = (
+        GroupedWritesRunner(runtime)
+        if runtime.database.engine.dialect.name == "sqlite"
+        else UseCaseRunner(runtime)
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if isinstance(runner, GroupedWritesRunner):
+            runner.stop()
         runtime.database.dispose()
 
     app = FastAPI(
@@ -52,7 +63,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.runtime = runtime
-    app.state.runner = UseCaseRunner(runtime)
+    app.state.runner = runner
     install_error_handlers(app)
 
     app.include_router(auth_codes.router)

@@ -98,26 +98,46 @@ class UseCaseRunner:
         self, request_ref: str, use_case: Callable[[UnitOfWork], T], limits: Sequence[RateLimit]
     ) -> T:
         # In the worker thread: with Redis as the storage, a check is a network round trip.
-        limiter = self.runtime.rate_limiter
-        for limit in limits:
-            retry_after = limit.admit(limiter)
-            if retry_after is not None:
-                raise errors.RateLimited(retry_after=retry_after)
+        admit(self.runtime.rate_limiter, limits)
         try:
             with self.runtime.unit_of_work(request_ref) as work:
                 return use_case(work)
         except errors.UserlinkError as error:
-            for limit in limits:
-                limit.record(limiter, error)
+            record(self.runtime.rate_limiter, limits, error)
             raise
 
 
+def admit(limiter: RateLimiter, limits: Sequence[RateLimit]) -> None:
+    """Before the unit of work: refuse the request if any of its limits is full."""
+    for limit in limits:
+        retry_after = limit.admit(limiter)
+        if retry_after is not None:
+            raise errors.RateLimited(retry_after=retry_after)
+
+
+def record(limiter: RateLimiter, limits: Sequence[RateLimit], error: errors.UserlinkError) -> None:
+    """After the use case refused the request: the limits that count refusals count it."""
+    for limit in limits:
+        limit.record(limiter, error)
+
+
+class Runner(Protocol):
+    runtime: Runtime
+
+    async def run(
+        self,
+        request_ref: str,
+        use_case: Callable[[UnitOfWork], T],
+        limits: Sequence[RateLimit] = (),
+    ) -> T: ...
+
+
 def runtime_of(request: Request) -> Runtime:
-    runner: UseCaseRunner = request.app.state.runner
+    runner: Runner = request.app.state.runner
     return runner.runtime
 
 
 async def run(request: Request, use_case: Callable[[UnitOfWork], T], *limits: RateLimit) -> T:
     """The one way an endpoint reaches the database."""
-    runner: UseCaseRunner = request.app.state.runner
+    runner: Runner = request.app.state.runner
     return await runner.run(request_ref(request), use_case, limits)

@@ -87,6 +87,15 @@ def validate_batch(batch: list[IncomingPayload]) -> None:
         raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
 
 
+def _to_store(payload: IncomingPayload) -> NewPayload:
+    occurred_at = rules.to_utc(payload.occurred_at)
+    if occurred_at is None:  # validate_batch refused it already
+        raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")
+    return NewPayload(
+        client_id=payload.client_id, type=payload.type, occurred_at=occurred_at, body=payload.body
+    )
+
+
 def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) -> IngestResult:
     validate_batch(batch)
     # Shares the user's row lock with handovers of the active role, so each payload is judged by
@@ -97,15 +106,7 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) ->
     processed = install.is_active and caller.app_enabled
     now = work.clock.now()
     inserted = PayloadRepository(work.connection).insert_new(
-        [
-            NewPayload(
-                client_id=payload.client_id,
-                type=payload.type,
-                occurred_at=rules.to_utc(payload.occurred_at),
-                body=payload.body,
-            )
-            for payload in batch
-        ],
+        [_to_store(payload) for payload in batch],
         app_id=caller.app_id,
         user_id=install.user_id,
         install_id=install.id,
