@@ -18,7 +18,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PAC
 install: $(STAMP)
 
 run: $(STAMP)
-	@mkdir -p var
+	@mkdir -p -m 700 var
 	$(BIN)/userlink migrate
 	$(BIN)/userlink serve --bootstrap-dev-app
 
@@ -39,6 +39,7 @@ demo: $(STAMP)
 	$(BIN)/python -m userlink_demo
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench drives wrk, which is not installed: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
