@@ -78,7 +78,14 @@ async def get_timeline(
     request: Request,
     user_id: str,
     key: ReadKey,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Opaque: a `next_cursor` this API returned (anything else is "
+            "`INVALID_CURSOR`).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     parsed = parse_id(user_id)

@@ -28,7 +28,10 @@ def _date_time_text_only(value: object) -> object:
 Timestamp = Annotated[
     AwareDatetime,
     BeforeValidator(_date_time_text_only),
-    Field(description="ISO-8601 (RFC 3339) date-time with a time zone, e.g. 2026-11-21T10:00:00Z"),
+    Field(
+        description="ISO-8601 (RFC 3339) date-time with a time zone, e.g. 2026-11-21T10:00:00Z, "
+        "between 1970 and 9999 in UTC (else `INVALID_TIMESTAMP`)."
+    ),
 ]
 
 
