@@ -4,10 +4,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from pydantic_core import to_json
-from sqlalchemy import Connection, RowMapping, literal, select, tuple_, update
+from sqlalchemy import Connection, RowMapping, String, bindparam, literal, select, tuple_, update
 from sqlalchemy.dialects import sqlite
 
 from userlink.models import payloads
@@ -28,6 +26,7 @@ RETURNING client_id
 """
 _INSERT_BATCH_SQLITE = (
     sqlite.insert(payloads)
+    .values(body=bindparam("body_json", type_=String))
     .on_conflict_do_nothing(index_elements=["install_id", "client_id"])
     .returning(payloads.c.client_id)
 )
@@ -38,7 +37,7 @@ class NewPayload:
     client_id: str
     type: str
     occurred_at: datetime
-    body: Any
+    body_json: str  # the body, encoded once (payloads.rules.encode_body)
 
 
 class PayloadRepository:
@@ -67,7 +66,7 @@ class PayloadRepository:
                 "client_ids": [p.client_id for p in batch],
                 "types": [p.type for p in batch],
                 "occurred_at": [p.occurred_at for p in batch],
-                "bodies": [to_json(p.body).decode() for p in batch],
+                "bodies": [p.body_json for p in batch],
             }
             result = self._connection.exec_driver_sql(_INSERT_BATCH_POSTGRESQL, parameters)
         else:
@@ -80,7 +79,7 @@ class PayloadRepository:
                     "type": p.type,
                     "occurred_at": p.occurred_at,
                     "received_at": received_at,
-                    "body": p.body,
+                    "body_json": p.body_json,
                     "processed": processed,
                 }
                 for p in batch

@@ -61,56 +61,66 @@ class TimelinePage:
     next_cursor: str | None
 
 
-def validate_batch(batch: list[IncomingPayload]) -> None:
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch that passed every check, ready to store (bodies encoded once, times in UTC)."""
+
+    payloads: list[NewPayload]
+
+
+def prepare(batch: list[IncomingPayload]) -> PreparedBatch:
+    """Check a batch and encode it for storage. No database: the HTTP edge calls it before the
+    unit of work, so a batch's checks never hold SQLite's one writer."""
     if not batch:
         raise EmptyBatch()
     if len(batch) > rules.MAX_BATCH_SIZE:
         raise BatchTooLarge()
+    prepared: list[NewPayload] = []
     for payload in batch:
         problem = rules.body_problem(payload.body)
         if problem is not None:
             raise InvalidPayloadBody(
                 f"Payload {payload.client_id}: its body cannot be stored, {problem}."
             )
-        size = rules.body_size(payload.body)
-        if size is None:
+        encoded = rules.encode_body(payload.body)
+        if encoded is None:
             raise InvalidPayloadBody(
                 f"Payload {payload.client_id}: its body cannot be stored, it holds a lone "
                 "surrogate (a \\ud800-\\udfff escape outside a pair)."
             )
-        if rules.to_utc(payload.occurred_at) is None:
+        occurred_at = rules.to_utc(payload.occurred_at)
+        if occurred_at is None:
             raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")
-        if size > rules.MAX_PAYLOAD_BYTES:
+        if len(encoded) > rules.MAX_PAYLOAD_BYTES:
+            size = len(encoded)
             raise PayloadTooLarge(f"Payload {payload.client_id} is {size} bytes; at most 65536.")
+        prepared.append(
+            NewPayload(
+                client_id=payload.client_id,
+                type=payload.type,
+                occurred_at=occurred_at,
+                body_json=encoded.decode("utf-8"),
+            )
+        )
     duplicate = rules.first_duplicate([p.client_id for p in batch])
     if duplicate is not None:
         raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
+    return PreparedBatch(prepared)
 
 
-def _to_store(payload: IncomingPayload) -> NewPayload:
-    occurred_at = rules.to_utc(payload.occurred_at)
-    if occurred_at is None:  # validate_batch refused it already
-        raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")
-    return NewPayload(
-        client_id=payload.client_id, type=payload.type, occurred_at=occurred_at, body=payload.body
-    )
-
-
-def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) -> IngestResult:
-    validate_batch(batch)
+def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestResult:
     # Shares the user's row lock with handovers of the active role, so each payload is judged by
     # the activity the install has when it is stored: processed or kept apart, never both.
     install = installs.get_sharing_user_lock(work, caller.install_id, caller.user_id)
     if install is None or install.status != installs.LIVE:
         raise InstallDeregistered()
     processed = install.is_active and caller.app_enabled
-    now = work.clock.now()
     inserted = PayloadRepository(work.connection).insert_new(
-        [_to_store(payload) for payload in batch],
+        batch.payloads,
         app_id=caller.app_id,
         user_id=install.user_id,
         install_id=install.id,
-        received_at=now,
+        received_at=work.clock.now(),
         processed=processed,
     )
     fresh_status = "processed" if processed else "not_processed"
@@ -118,7 +128,7 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: list[IncomingPayload]) ->
         is_remote_enabled=processed,
         results=[
             PayloadResult(p.client_id, fresh_status if p.client_id in inserted else "duplicate")
-            for p in batch
+            for p in batch.payloads
         ],
     )
 

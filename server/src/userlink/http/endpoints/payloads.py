@@ -12,9 +12,8 @@ from userlink.http.credentials import API_KEY_ERRORS, AccessToken, ReadKey
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
 from userlink.http.middleware import require_json
-from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
-from userlink.http.schemas.payloads import PayloadResultOut, TimelineOut, UploadIn, UploadOut
+from userlink.http.schemas.payloads import TimelineOut, UploadIn, UploadOut
 from userlink.http.transactions import run
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
@@ -53,19 +52,23 @@ router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
     summary="Upload a batch of payloads; only the active install's are processed",
 )
 async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) -> Response:
-    batch = [
-        payloads.IncomingPayload(client_id=p.id, type=p.type, occurred_at=p.timestamp, body=p.body)
-        for p in body.payloads
-    ]
+    # Checked and encoded here, on the event loop: the unit of work only stores.
+    batch = payloads.prepare(
+        [
+            payloads.IncomingPayload(
+                client_id=p.id, type=p.type, occurred_at=p.timestamp, body=p.body
+            )
+            for p in body.payloads
+        ]
+    )
     result = await run(
         request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
     )
-    return model_response(
-        UploadOut(
-            is_remote_enabled=result.is_remote_enabled,
-            results=[PayloadResultOut(id=r.client_id, status=r.status) for r in result.results],
-        )
-    )
+    answer = {
+        "is_remote_enabled": result.is_remote_enabled,
+        "results": [{"id": r.client_id, "status": r.status} for r in result.results],
+    }
+    return Response(content=to_json(answer), media_type="application/json")
 
 
 @router.get(
