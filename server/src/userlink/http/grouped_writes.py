@@ -16,8 +16,11 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
+
+from sqlalchemy import Connection
 
 from userlink import errors
 from userlink.http.transactions import RateLimit, admit, record
@@ -93,6 +96,11 @@ class GroupedWritesRunner:
             self._run_group(group)
 
     def _run_group(self, group: list[_Job]) -> None:
+        if len(group) == 1:
+            # Alone: its own transaction, no savepoint to pay for.
+            group[0].outcome = self._run_alone(group[0])
+            self._answer(group)
+            return
         try:
             with self.runtime.database.transaction() as connection:
                 for job in group:
@@ -100,16 +108,29 @@ class GroupedWritesRunner:
         except BaseException as error:  # the commit failed: nothing of the group is stored
             for job in group:
                 job.outcome = (False, error)
+        self._answer(group)
+
+    def _answer(self, group: list[_Job]) -> None:
         for job in group:
             # A closed event loop (shutting down) has nobody waiting for the answer.
             with contextlib.suppress(RuntimeError):
                 job.loop.call_soon_threadsafe(_settle, job.future, job.outcome)
 
-    def _run_one(self, connection: Any, job: _Job) -> tuple[bool, Any]:
+    def _run_alone(self, job: _Job) -> tuple[bool, Any]:
+        return self._run_in(job, lambda: self.runtime.unit_of_work(job.request_ref))
+
+    def _run_one(self, connection: Connection, job: _Job) -> tuple[bool, Any]:
+        return self._run_in(
+            job, lambda: self.runtime.unit_of_work_within(connection, job.request_ref)
+        )
+
+    def _run_in(
+        self, job: _Job, unit_of_work: Callable[[], AbstractContextManager[UnitOfWork]]
+    ) -> tuple[bool, Any]:
         limiter = self.runtime.rate_limiter
         try:
             admit(limiter, job.limits)
-            with self.runtime.unit_of_work_within(connection, job.request_ref) as work:
+            with unit_of_work() as work:
                 return True, job.use_case(work)
         except errors.UserlinkError as error:
             record(limiter, job.limits, error)
