@@ -33,22 +33,11 @@ class Runtime:
     def unit_of_work(self, request_ref: str | None = None) -> Iterator[UnitOfWork]:
         """The one commit boundary: a transaction whose identity events are written in one
         statement just before it commits (or before a refusal that keeps its record commits)."""
-        with self.database.transaction() as connection:
-            work = UnitOfWork(
-                connection=connection,
-                settings=self.settings,
-                clock=self.clock,
-                hasher=self.hasher,
-                request_ref=request_ref,
-                lookups=self.lookups,
-            )
-            try:
-                yield work
-            except UserlinkError as error:
-                if error.keep_changes:
-                    work.audit.flush()
-                raise
-            work.audit.flush()
+        with (
+            self.database.transaction() as connection,
+            self._recorded(connection, request_ref) as work,
+        ):
+            yield work
 
     @contextmanager
     def unit_of_work_within(
@@ -57,6 +46,24 @@ class Runtime:
         """A unit of work as a savepoint of a transaction the caller holds (SQLite's grouped
         writes): committed with the others, or rolled back alone, by the same rules."""
         savepoint = connection.begin_nested()
+        try:
+            with self._recorded(connection, request_ref) as work:
+                yield work
+        except UserlinkError as error:
+            if error.keep_changes:
+                savepoint.commit()
+            else:
+                savepoint.rollback()
+            raise
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+    @contextmanager
+    def _recorded(self, connection: Connection, request_ref: str | None) -> Iterator[UnitOfWork]:
+        """A unit of work on `connection` whose identity events are written when it ends well,
+        or with a refusal that keeps its record."""
         work = UnitOfWork(
             connection=connection,
             settings=self.settings,
@@ -70,15 +77,8 @@ class Runtime:
         except UserlinkError as error:
             if error.keep_changes:
                 work.audit.flush()
-                savepoint.commit()
-            else:
-                savepoint.rollback()
-            raise
-        except BaseException:
-            savepoint.rollback()
             raise
         work.audit.flush()
-        savepoint.commit()
 
 
 def build_runtime(settings: Settings, clock: Clock) -> Runtime:
