@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from userlink.audit.service import AuditLog
 from userlink.config import Settings
-from userlink.kit.clock import Clock, SystemClock
+from userlink.kit.clock import Clock
 from userlink.kit.secrets import SecretHasher
 from userlink.kit.ttl_cache import TtlCache
 
@@ -21,11 +21,9 @@ class UnitOfWork:
     settings: Settings
     clock: Clock
     hasher: SecretHasher
+    # Records this process read lately (Runtime.lookups).
+    lookups: TtlCache
     request_ref: str | None = None
-    # Records read lately by this process; by default one that caches nothing (the CLI's).
-    lookups: TtlCache = field(
-        default_factory=lambda: TtlCache(seconds=0, max_entries=1, clock=SystemClock())
-    )
     audit: AuditLog = field(init=False)
 
     def __post_init__(self) -> None:

@@ -22,8 +22,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection
 
-from userlink import errors
-from userlink.http.transactions import RateLimit, admit, record
+from userlink.http.transactions import RateLimit, execute
 from userlink.runtime import Runtime
 from userlink.unit_of_work import UnitOfWork
 
@@ -127,15 +126,9 @@ class GroupedWritesRunner:
     def _run_in(
         self, job: _Job, unit_of_work: Callable[[], AbstractContextManager[UnitOfWork]]
     ) -> tuple[bool, Any]:
-        limiter = self.runtime.rate_limiter
         try:
-            admit(limiter, job.limits)
-            with unit_of_work() as work:
-                return True, job.use_case(work)
-        except errors.UserlinkError as error:
-            record(limiter, job.limits, error)
-            return False, error
-        except Exception as error:  # answered as a 500 by the envelope, like any request
+            return True, execute(self.runtime.rate_limiter, job.limits, unit_of_work, job.use_case)
+        except Exception as error:  # a refusal, or a 500 from the envelope, like any request
             return False, error
 
 

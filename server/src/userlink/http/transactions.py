@@ -8,6 +8,7 @@ cheap (docs/performance.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -97,28 +98,34 @@ class UseCaseRunner:
     def _run(
         self, request_ref: str, use_case: Callable[[UnitOfWork], T], limits: Sequence[RateLimit]
     ) -> T:
-        # In the worker thread: with Redis as the storage, a check is a network round trip.
-        admit(self.runtime.rate_limiter, limits)
-        try:
-            with self.runtime.unit_of_work(request_ref) as work:
-                return use_case(work)
-        except errors.UserlinkError as error:
-            record(self.runtime.rate_limiter, limits, error)
-            raise
+        return execute(
+            self.runtime.rate_limiter,
+            limits,
+            lambda: self.runtime.unit_of_work(request_ref),
+            use_case,
+        )
 
 
-def admit(limiter: RateLimiter, limits: Sequence[RateLimit]) -> None:
-    """Before the unit of work: refuse the request if any of its limits is full."""
+def execute(
+    limiter: RateLimiter,
+    limits: Sequence[RateLimit],
+    unit_of_work: Callable[[], AbstractContextManager[UnitOfWork]],
+    use_case: Callable[[UnitOfWork], T],
+) -> T:
+    """In the worker thread (with Redis as the storage, a limit check is a network round trip):
+    refuse the request if any of its limits is full, run the use case in its unit of work, and
+    let the limits that count refusals count one."""
     for limit in limits:
         retry_after = limit.admit(limiter)
         if retry_after is not None:
             raise errors.RateLimited(retry_after=retry_after)
-
-
-def record(limiter: RateLimiter, limits: Sequence[RateLimit], error: errors.UserlinkError) -> None:
-    """After the use case refused the request: the limits that count refusals count it."""
-    for limit in limits:
-        limit.record(limiter, error)
+    try:
+        with unit_of_work() as work:
+            return use_case(work)
+    except errors.UserlinkError as error:
+        for limit in limits:
+            limit.record(limiter, error)
+        raise
 
 
 class Runner(Protocol):

@@ -13,13 +13,11 @@ from userlink.audit.rules import AuditEvent
 from userlink.installs import rules
 from userlink.installs.errors import InstallDeregistered, InstallNotFound
 from userlink.installs.repository import InstallRepository
-from userlink.installs.rules import DISABLED, LIVE, RESET, DeviceClass, InactiveReason, Platform
+from userlink.installs.rules import LIVE, RESET, DeviceClass, InactiveReason, Platform
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
 from userlink.unit_of_work import UnitOfWork
 from userlink.users.repository import UserRepository
-
-__all__ = ["DISABLED", "LIVE", "RESET"]  # re-exported: callers say `installs.LIVE`
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
+from userlink.installs.rules import LIVE
 from userlink.kit.clock import as_utc
 from userlink.payloads import rules
 from userlink.payloads.errors import (
@@ -112,7 +113,7 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestR
     # Shares the user's row lock with handovers of the active role, so each payload is judged by
     # the activity the install has when it is stored: processed or kept apart, never both.
     install = installs.get_sharing_user_lock(work, caller.install_id, caller.user_id)
-    if install is None or install.status != installs.LIVE:
+    if install is None or install.status != LIVE:
         raise InstallDeregistered()
     processed = install.is_active and caller.app_enabled
     inserted = PayloadRepository(work.connection).insert_new(

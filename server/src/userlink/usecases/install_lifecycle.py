@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from userlink.installs import service as installs
-from userlink.installs.rules import InactiveReason
+from userlink.installs.rules import DISABLED, RESET, InactiveReason
 from userlink.sdk_credentials import service as credentials
 from userlink.sdk_credentials.service import SdkCaller
 from userlink.unit_of_work import UnitOfWork
@@ -20,7 +20,7 @@ def reset(work: UnitOfWork, caller: SdkCaller) -> None:
     installs.end(
         work,
         install,
-        status=installs.RESET,
+        status=RESET,
         reason=InactiveReason.INSTALL_RESET.value,
         actor=caller.actor,
     )
@@ -31,6 +31,6 @@ def disable(work: UnitOfWork, install_id: uuid.UUID) -> installs.Install:
     """Operator action: the install stops working at once and loses the active role."""
     install = installs.find_for_operator(work, install_id)
     users.lock(work, install.user_id)
-    installs.end(work, install, status=installs.DISABLED, reason=INSTALL_DISABLED, actor="operator")
+    installs.end(work, install, status=DISABLED, reason=INSTALL_DISABLED, actor="operator")
     credentials.revoke(work, install_id)
     return installs.get(work, install_id)

@@ -17,6 +17,7 @@ from userlink.auth_codes import service as auth_codes
 from userlink.auth_codes.errors import AuthCodeAppMismatch
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
+from userlink.installs.rules import LIVE
 from userlink.installs.service import DeviceFacts, Install
 from userlink.sdk_credentials import service as credentials
 from userlink.sdk_credentials.service import Credentials
@@ -92,7 +93,7 @@ def _redeem_unclaimable(
     # Locked: simultaneous retries of one lost answer replace the credentials one after another,
     # leaving one live pair.
     install = installs.lock(work, row["install_id"]) if retry and row["install_id"] else None
-    if install is not None and install.status == installs.LIVE:
+    if install is not None and install.status == LIVE:
         # The first answer was lost: same user and install, fresh credentials, older ones revoked.
         issued = credentials.replace(work, install.id)
         work.audit.record(

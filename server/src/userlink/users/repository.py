@@ -42,10 +42,6 @@ class UserRepository:
         transaction already holds the database's write lock)."""
         return self._connection.execute(_LOCK, {"b_id": user_id}).mappings().first()
 
-    def lock_shared(self, user_id: uuid.UUID) -> RowMapping | None:
-        query = select(users.c.id).where(users.c.id == user_id).with_for_update(read=True)
-        return self._connection.execute(query).mappings().first()
-
     def find_by_external_id(self, app_id: uuid.UUID, external_id: str) -> RowMapping | None:
         query = select(users).where(users.c.app_id == app_id, users.c.external_id == external_id)
         return self._connection.execute(query).mappings().first()

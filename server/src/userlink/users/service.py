@@ -96,10 +96,6 @@ def find_by_external_id(work: UnitOfWork, app_id: uuid.UUID, external_id: str) -
     return User.from_row(row)
 
 
-def lock_shared(work: UnitOfWork, user_id: uuid.UUID) -> None:
-    UserRepository(work.connection).lock_shared(user_id)
-
-
 def set_external_id(work: UnitOfWork, user_id: uuid.UUID, external_id: str) -> bool:
     """Link the user to `external_id`; False when another user of the app has it already."""
     return UserRepository(work.connection).set_external_id(user_id, external_id, work.clock.now())
