@@ -20,6 +20,7 @@ from userlink.http.middleware import (
 )
 from userlink.http.transactions import Runner, UseCaseRunner
 from userlink.kit.clock import Clock, SystemClock
+from userlink.kit.heap import settle_startup_heap
 from userlink.runtime import Runtime, build_runtime
 
 DESCRIPTION = """
@@ -48,6 +49,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        settle_startup_heap()
         yield
         if isinstance(runner, GroupedWritesRunner):
             runner.stop()
