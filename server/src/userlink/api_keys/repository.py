@@ -23,6 +23,7 @@ _FIND_WITH_APP = (
         apps.c.linking_enabled.label("app_linking_enabled"),
         apps.c.is_remote_enabled.label("app_is_remote_enabled"),
         apps.c.created_at.label("app_created_at"),
+        apps.c.organisation_id.label("app_organisation_id"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))

@@ -197,6 +197,7 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             linking_enabled=row["app_linking_enabled"],
             is_remote_enabled=row["app_is_remote_enabled"],
             created_at=as_utc(row["app_created_at"]),
+            organisation_id=row["app_organisation_id"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

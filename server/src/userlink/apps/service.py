@@ -32,6 +32,8 @@ class App:
     linking_enabled: bool
     is_remote_enabled: bool
     created_at: datetime
+    # None for an app made by the CLI without an organisation (operators only see it).
+    organisation_id: uuid.UUID | None = None
 
     @classmethod
     def from_row(cls, row: RowMapping) -> App:
@@ -42,6 +44,7 @@ class App:
             linking_enabled=row["linking_enabled"],
             is_remote_enabled=row["is_remote_enabled"],
             created_at=as_utc(row["created_at"]),
+            organisation_id=row["organisation_id"],
         )
 
 
@@ -58,6 +61,7 @@ def create_app(
     code_lifetime_seconds: int | None = None,
     linking_enabled: bool = True,
     actor: str = "operator",
+    organisation_id: uuid.UUID | None = None,
 ) -> CreatedApp:
     if code_lifetime_seconds is None:
         code_lifetime_seconds = work.settings.default_code_lifetime_seconds
@@ -73,6 +77,7 @@ def create_app(
         linking_enabled=linking_enabled,
         is_remote_enabled=True,
         created_at=work.clock.now(),
+        organisation_id=organisation_id,
     )
     work.audit.record(AuditEvent.APP_CREATED, app_id=app_id, actor=actor)
     return CreatedApp(app=get_app(work, app_id), secret=secret)
@@ -96,8 +101,15 @@ def get_app_recent(work: UnitOfWork, app_id: uuid.UUID) -> App:
     return app
 
 
-def list_apps(work: UnitOfWork) -> list[App]:
-    return [App.from_row(row) for row in AppRepository(work.connection).list_all()]
+def list_apps(work: UnitOfWork, *, organisation_id: uuid.UUID | None = None) -> list[App]:
+    """Every app, or an organisation's."""
+    repository = AppRepository(work.connection)
+    rows = (
+        repository.list_all()
+        if organisation_id is None
+        else repository.list_of_organisation(organisation_id)
+    )
+    return [App.from_row(row) for row in rows]
 
 
 def update_settings(

@@ -11,6 +11,7 @@ from userlink.config import Settings
 from userlink.errors import UserlinkError
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
+from userlink.http.dashboard.routes import mount_dashboard
 from userlink.http.envelope import error_responses, install_error_handlers
 from userlink.http.grouped_writes import GroupedWritesRunner
 from userlink.http.middleware import (
@@ -66,6 +67,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
 
+    mount_dashboard(app)
     app.include_router(auth_codes.router)
     app.include_router(legacy.router)
     app.include_router(users.router)

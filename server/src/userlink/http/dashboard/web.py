@@ -1,0 +1,240 @@
+"""What every dashboard page shares: templates, the session cookie, CSRF tokens, the one hop to
+the database with the viewer resolved inside it, and errors rendered as pages.
+
+CSRF: every form carries a token derived (keyed hash) from the session cookie, or before login
+from a random pre-session cookie, and every POST must bring it back; a cross-site Origin is
+refused as well. Cookies are HttpOnly and SameSite=Lax, Secure when the request came over HTTPS."""
+
+from __future__ import annotations
+
+import hmac
+import secrets as stdlib_secrets
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from userlink.dashboard_sessions.errors import SessionInvalid
+from userlink.errors import Forbidden, UserlinkError
+from userlink.http.transactions import RateLimit, run, runtime_of
+from userlink.kit.clock import iso_utc
+from userlink.unit_of_work import UnitOfWork
+from userlink.usecases import dashboard_access
+from userlink.usecases.dashboard_access import Viewer
+
+T = TypeVar("T")
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "userlink_session"
+PRESESSION_COOKIE = "userlink_presession"
+COOKIE_PATH = "/dashboard"
+PREFIX = "/dashboard"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class CsrfRefused(Forbidden):
+    error_code = "CSRF_TOKEN_INVALID"
+    default_message = "This form is stale or did not come from this dashboard; reload the page."
+
+
+class Redirect(Exception):  # noqa: N818 - control flow, not an error
+    """Leave the page for another (login, the second factor, a due password change)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["when"] = lambda value: iso_utc(value) if value else "—"
+    templates.env.globals["prefix"] = PREFIX
+    return templates
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.dashboard_templates
+    return templates
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _presession_seed(request: Request) -> str:
+    seed = request.cookies.get(PRESESSION_COOKIE) or getattr(request.state, "presession", None)
+    if seed is None:
+        seed = stdlib_secrets.token_urlsafe(24)
+        request.state.presession = seed
+    return str(seed)
+
+
+def csrf_token(request: Request) -> str:
+    seed = request.cookies.get(SESSION_COOKIE) or _presession_seed(request)
+    return runtime_of(request).hasher.hash(f"csrf:{seed}")
+
+
+async def check_csrf(request: Request) -> None:
+    """A dependency of every POST route: the form's token must match this browser's."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        expected = f"{request.url.scheme}://{request.url.netloc}"
+        if origin != expected:
+            raise CsrfRefused()
+    form = await request.form()
+    presented = form.get("csrf_token")
+    seed = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRESESSION_COOKIE)
+    if not isinstance(presented, str) or not seed:
+        raise CsrfRefused()
+    expected_token = runtime_of(request).hasher.hash(f"csrf:{seed}")
+    if not hmac.compare_digest(presented.encode(), expected_token.encode()):
+        raise CsrfRefused()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    viewer: Viewer | None = None,
+) -> HTMLResponse:
+    values = {
+        "request": request,
+        "csrf_token": csrf_token(request),
+        "viewer": viewer,
+        "notice": request.query_params.get("notice"),
+        **(context or {}),
+    }
+    response = _templates(request).TemplateResponse(
+        request, template, values, status_code=status_code
+    )
+    presession = getattr(request.state, "presession", None)
+    if presession is not None and not request.cookies.get(SESSION_COOKIE):
+        response.set_cookie(
+            PRESESSION_COOKIE,
+            presession,
+            path=COOKIE_PATH,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(request),
+        )
+    return response
+
+
+def redirect(location: str) -> RedirectResponse:
+    # 303: the browser follows a POST's answer with a GET.
+    return RedirectResponse(location, status_code=303)
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings = runtime_of(request).settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.dashboard_session_absolute_hours * 3600,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
+    response.delete_cookie(PRESESSION_COOKIE, path=COOKIE_PATH)
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: only a dashboard path of this site (no open redirect)."""
+    if not target:
+        return f"{PREFIX}/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(f"{PREFIX}/") or "\\" in target:
+        return f"{PREFIX}/"
+    return target
+
+
+async def as_viewer(
+    request: Request,
+    use_case: Callable[[UnitOfWork, Viewer], T],
+    *limits: RateLimit,
+    complete: bool = True,
+) -> T:
+    """Run `use_case` for the signed-in viewer in one unit of work. With `complete`, a session
+    that still owes its second factor, a due password change or a due TOTP enrolment is sent
+    there first."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SessionInvalid()
+
+    def with_viewer(work: UnitOfWork) -> T:
+        viewer = dashboard_access.viewer(work, token)
+        if complete:
+            session = viewer.session
+            if session.totp_enabled and not session.second_factor_done:
+                raise Redirect(f"{PREFIX}/login/second-factor")
+            if session.must_change_password:
+                raise Redirect(f"{PREFIX}/account/password")
+            if viewer.needs_second_factor_enrolment:
+                raise Redirect(f"{PREFIX}/account/second-factor")
+        return use_case(work, viewer)
+
+    return await run(request, with_viewer, *limits)
+
+
+def error_page(request: Request, error: UserlinkError) -> Response:
+    if isinstance(error, SessionInvalid):
+        login = f"{PREFIX}/login"
+        if request.method == "GET":
+            login += f"?next={quote(request.url.path)}"
+        response: Response = redirect(login)
+        clear_session_cookie(response)
+        return response
+    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
+    response = render(
+        request,
+        "error.html",
+        {"error": error},
+        status_code=error.status_code,
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+class DashboardRoute(APIRoute):
+    """Routes of the dashboard: errors become pages (not the API's JSON envelope), a Redirect
+    becomes a 303, and every answer carries the pages' security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler: Callable[[Request], Awaitable[Response]] = super().get_route_handler()
+
+        async def dashboard_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Redirect as leave:
+                response = redirect(leave.location)
+            except UserlinkError as error:
+                response = error_page(request, error)
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("Cache-Control", "no-store")
+            return response
+
+        return dashboard_handler
