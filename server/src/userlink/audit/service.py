@@ -4,13 +4,15 @@ transaction in one statement just before it commits (`flush`)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from userlink.audit.repository import AuditRepository
+from userlink.audit.repository import AuditReader, AuditRepository
 from userlink.audit.rules import AuditEvent
-from userlink.kit.clock import Clock
+from userlink.kit.clock import Clock, as_utc
 
 
 class AuditLog:
@@ -46,3 +48,36 @@ class AuditLog:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         self._repository.append(pending)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    id: int
+    occurred_at: datetime
+    event: str
+    app_id: uuid.UUID | None
+    actor: str | None
+    user_id: uuid.UUID | None
+    install_id: uuid.UUID | None
+    request_ref: str | None
+    details: dict[str, Any]
+
+
+def recent_events(
+    connection: Connection, *, before_id: int | None = None, limit: int = 50
+) -> list[RecordedEvent]:
+    """The whole log, newest first (the operator's audit page)."""
+    return [
+        RecordedEvent(
+            id=row["id"],
+            occurred_at=as_utc(row["occurred_at"]),
+            event=row["event"],
+            app_id=row["app_id"],
+            actor=row["actor"],
+            user_id=row["user_id"],
+            install_id=row["install_id"],
+            request_ref=row["request_ref"],
+            details=dict(row["details"] or {}),
+        )
+        for row in AuditReader(connection).everything(before_id=before_id, limit=limit)
+    ]
