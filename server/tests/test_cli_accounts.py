@@ -66,7 +66,13 @@ def test_accounts_create_asks_for_the_password_twice(run):
 
 def test_accounts_create_refuses_a_short_password(run):
     result = run(
-        "accounts", "create", "owner@example.com", "--org", "Acme", "--password-stdin", stdin="short\n"
+        "accounts",
+        "create",
+        "owner@example.com",
+        "--org",
+        "Acme",
+        "--password-stdin",
+        stdin="short\n",
     )
 
     assert result.exit_code == 2
@@ -75,11 +81,21 @@ def test_accounts_create_refuses_a_short_password(run):
 
 def test_accounts_create_refuses_a_second_account_with_the_same_email(run):
     first = run(
-        "accounts", "create", "a@example.com", "--org", "Acme", "--password-stdin",
+        "accounts",
+        "create",
+        "a@example.com",
+        "--org",
+        "Acme",
+        "--password-stdin",
         stdin="a long enough password\n",
     )
     second = run(
-        "accounts", "create", "A@EXAMPLE.COM", "--org", "Other", "--password-stdin",
+        "accounts",
+        "create",
+        "A@EXAMPLE.COM",
+        "--org",
+        "Other",
+        "--password-stdin",
         stdin="a long enough password\n",
     )
 
@@ -90,8 +106,14 @@ def test_accounts_create_refuses_a_second_account_with_the_same_email(run):
 
 def test_accounts_list_shows_organisations_and_members(run):
     run(
-        "accounts", "create", "op@example.com", "--org", "Platform", "--operator",
-        "--password-stdin", stdin="a long enough password\n",
+        "accounts",
+        "create",
+        "op@example.com",
+        "--org",
+        "Platform",
+        "--operator",
+        "--password-stdin",
+        stdin="a long enough password\n",
     )
 
     result = run("accounts", "list")

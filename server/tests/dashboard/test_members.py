@@ -66,7 +66,9 @@ def test_invited_person_joins_with_the_role_and_logs_in(owner_browser, live, run
 
 def test_viewer_cannot_open_the_members_page_or_invite(live, runtime):
     owner = make_account(runtime, role=Role.OWNER)
-    viewer = make_account(runtime, role=Role.VIEWER, organisation_id=owner.organisation_id, totp=False)
+    viewer = make_account(
+        runtime, role=Role.VIEWER, organisation_id=owner.organisation_id, totp=False
+    )
     with dashboard_client(live.url) as client:
         log_in(client, runtime, viewer)
         page = client.get(f"/dashboard/orgs/{owner.organisation_id}/members")

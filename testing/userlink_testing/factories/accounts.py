@@ -14,7 +14,7 @@ from userlink.accounts import service as accounts
 from userlink.accounts.rules import Role
 from userlink.runtime import Runtime
 
-DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105
+DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 @cache

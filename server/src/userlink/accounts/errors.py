@@ -24,7 +24,7 @@ class InvalidEmail(ValidationFailed):
 
 
 class WeakPassword(ValidationFailed):
-    error_code = "WEAK_PASSWORD"  # noqa: S105 - an error code
+    error_code = "WEAK_PASSWORD"
     default_message = "This password is not acceptable."
 
 

@@ -43,7 +43,9 @@ class AccountRepository:
         return self._connection.execute(query).mappings().first()
 
     def update_account(self, account_id: uuid.UUID, **values: Any) -> None:
-        self._connection.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+        self._connection.execute(
+            update(accounts).where(accounts.c.id == account_id).values(**values)
+        )
 
     def advance_totp_step(self, account_id: uuid.UUID, step: int) -> bool:
         """Record `step` as used unless it (or a later one) was: one statement, so two logins
@@ -124,9 +126,7 @@ class AccountRepository:
         )
 
     # recovery codes
-    def replace_recovery_codes(
-        self, account_id: uuid.UUID, rows: list[dict[str, Any]]
-    ) -> None:
+    def replace_recovery_codes(self, account_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
         self._connection.execute(
             recovery_codes.delete().where(recovery_codes.c.account_id == account_id)
         )
@@ -175,7 +175,9 @@ class AccountRepository:
         )
         return result.rowcount == 1
 
-    def pending_invitations(self, organisation_id: uuid.UUID, now: datetime) -> Sequence[RowMapping]:
+    def pending_invitations(
+        self, organisation_id: uuid.UUID, now: datetime
+    ) -> Sequence[RowMapping]:
         query = (
             select(invitations)
             .where(

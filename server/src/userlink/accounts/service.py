@@ -138,10 +138,14 @@ def valid_email(text: str) -> str:
 # Organisations
 
 
-def create_organisation(work: UnitOfWork, name: str, *, by: uuid.UUID | None = None) -> Organisation:
+def create_organisation(
+    work: UnitOfWork, name: str, *, by: uuid.UUID | None = None
+) -> Organisation:
     repository = AccountRepository(work.connection)
     organisation_id = new_id()
-    repository.insert_organisation(id=organisation_id, name=name.strip(), created_at=work.clock.now())
+    repository.insert_organisation(
+        id=organisation_id, name=name.strip(), created_at=work.clock.now()
+    )
     work.audit.record(
         AuditEvent.ORGANISATION_CREATED,
         app_id=None,
@@ -414,16 +418,15 @@ def confirm_totp_enrolment(work: UnitOfWork, account_id: uuid.UUID, code: str) -
     _store_secrets(work, account_id, active=pending, pending=None)
     repository.update_account(account_id, totp_enabled_at=now, totp_last_step=step)
     codes = _new_recovery_codes(work, account_id)
-    work.audit.record(
-        AuditEvent.ACCOUNT_TOTP_ENROLLED, app_id=None, actor=actor(account_id)
-    )
+    work.audit.record(AuditEvent.ACCOUNT_TOTP_ENROLLED, app_id=None, actor=actor(account_id))
     return codes
 
 
 def _new_recovery_codes(work: UnitOfWork, account_id: uuid.UUID) -> list[str]:
     now = work.clock.now()
     codes = [
-        "-".join(stdlib_secrets.token_hex(3) for _ in range(2)) for _ in range(rules.RECOVERY_CODE_COUNT)
+        "-".join(stdlib_secrets.token_hex(3) for _ in range(2))
+        for _ in range(rules.RECOVERY_CODE_COUNT)
     ]
     AccountRepository(work.connection).replace_recovery_codes(
         account_id,
@@ -571,7 +574,5 @@ def accept_invitation(work: UnitOfWork, token: str, *, password_hash: str | None
         )
     else:
         account = _account(existing)
-    add_member(
-        work, invitation.organisation_id, account.id, invitation.role, by=actor(account.id)
-    )
+    add_member(work, invitation.organisation_id, account.id, invitation.role, by=actor(account.id))
     return account

@@ -30,9 +30,7 @@ class SessionRepository:
         self._connection.execute(insert(dashboard_sessions).values(**values))
 
     def by_token_hash(self, token_hash: str) -> RowMapping | None:
-        return (
-            self._connection.execute(_BY_TOKEN, {"b_token_hash": token_hash}).mappings().first()
-        )
+        return self._connection.execute(_BY_TOKEN, {"b_token_hash": token_hash}).mappings().first()
 
     def update(self, session_id: uuid.UUID, **values: Any) -> None:
         self._connection.execute(

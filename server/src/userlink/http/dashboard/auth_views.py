@@ -64,7 +64,7 @@ def account_key(request: Request, email: str) -> str:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+async def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "auth/login.html", {"next": safe_next(next)})
 
 
@@ -73,7 +73,7 @@ async def login(
     request: Request,
     email: FormText,
     password: FormText,
-    next: Annotated[str, Form(max_length=2048)] = "",  # noqa: A002
+    next: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     limits = login_limits(request, account_key(request, email))
     candidate = await run(request, lambda work: accounts.login_candidate(work, email), *limits)
@@ -115,7 +115,7 @@ async def login(
 
 
 @router.get("/login/second-factor")
-async def second_factor_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+async def second_factor_page(request: Request, next: str | None = None) -> Response:
     viewer = await as_viewer(request, lambda work, viewer: viewer, complete=False)
     if viewer.session.second_factor_done:
         return redirect(safe_next(next))
@@ -126,7 +126,7 @@ async def second_factor_page(request: Request, next: str | None = None) -> Respo
 async def second_factor(
     request: Request,
     code: Annotated[str, Form(max_length=64)],
-    next: Annotated[str, Form(max_length=2048)] = "",  # noqa: A002
+    next: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     def complete(work: UnitOfWork, viewer: Viewer) -> Viewer:
         if not viewer.session.second_factor_done:
@@ -150,7 +150,9 @@ async def second_factor(
 
 @router.post("/logout", dependencies=[Csrf])
 async def logout(request: Request) -> Response:
-    await as_viewer(request, lambda work, viewer: sessions.end(work, viewer.session), complete=False)
+    await as_viewer(
+        request, lambda work, viewer: sessions.end(work, viewer.session), complete=False
+    )
     response = redirect(f"{PREFIX}/login?notice=logged-out")
     clear_session_cookie(response)
     return response

@@ -8,8 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from userlink.accounts.rules import Role
-from userlink.http.dashboard.web import PREFIX, DashboardRoute, as_viewer, check_csrf, redirect, render
-from userlink.kit.ids import parse_id
+from userlink.http.dashboard.web import (
+    PREFIX,
+    DashboardRoute,
+    as_viewer,
+    check_csrf,
+    path_id,
+    redirect,
+    render,
+)
 from userlink.usecases import organisation_admin
 
 router = APIRouter(prefix=PREFIX, route_class=DashboardRoute, include_in_schema=False)
@@ -23,12 +30,17 @@ def members_path(org_id: str, notice: str | None = None) -> str:
 
 @router.get("/orgs/{org_id}/members")
 async def members_page(request: Request, org_id: str) -> Response:
-    organisation_id = parse_id(org_id)
+    organisation_id = path_id(org_id)
     viewer, page = await as_viewer(
         request,
-        lambda work, viewer: (viewer, organisation_admin.members_page(work, viewer, organisation_id)),
+        lambda work, viewer: (
+            viewer,
+            organisation_admin.members_page(work, viewer, organisation_id),
+        ),
     )
-    return render(request, "members/members.html", {"page": page, "roles": list(Role)}, viewer=viewer)
+    return render(
+        request, "members/members.html", {"page": page, "roles": list(Role)}, viewer=viewer
+    )
 
 
 @router.post("/orgs/{org_id}/invitations", dependencies=[Csrf])
@@ -38,7 +50,7 @@ async def invite(
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[Role, Form()],
 ) -> Response:
-    organisation_id = parse_id(org_id)
+    organisation_id = path_id(org_id)
     viewer, created = await as_viewer(
         request,
         lambda work, viewer: (
@@ -57,7 +69,7 @@ async def invite(
 
 @router.post("/orgs/{org_id}/invitations/{invitation_id}/revoke", dependencies=[Csrf])
 async def revoke_invitation(request: Request, org_id: str, invitation_id: str) -> Response:
-    organisation_id, parsed = parse_id(org_id), parse_id(invitation_id)
+    organisation_id, parsed = path_id(org_id), path_id(invitation_id)
     await as_viewer(
         request,
         lambda work, viewer: organisation_admin.revoke_invitation(
@@ -71,7 +83,7 @@ async def revoke_invitation(request: Request, org_id: str, invitation_id: str) -
 async def change_role(
     request: Request, org_id: str, account_id: str, role: Annotated[Role, Form()]
 ) -> Response:
-    organisation_id, member = parse_id(org_id), parse_id(account_id)
+    organisation_id, member = path_id(org_id), path_id(account_id)
     await as_viewer(
         request,
         lambda work, viewer: organisation_admin.change_role(
@@ -83,10 +95,12 @@ async def change_role(
 
 @router.post("/orgs/{org_id}/members/{account_id}/remove", dependencies=[Csrf])
 async def remove_member(request: Request, org_id: str, account_id: str) -> Response:
-    organisation_id, member = parse_id(org_id), parse_id(account_id)
+    organisation_id, member = path_id(org_id), path_id(account_id)
     await as_viewer(
         request,
-        lambda work, viewer: organisation_admin.remove_member(work, viewer, organisation_id, member),
+        lambda work, viewer: organisation_admin.remove_member(
+            work, viewer, organisation_id, member
+        ),
     )
     return redirect(members_path(org_id, "member-removed"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets as stdlib_secrets
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,9 +21,10 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from userlink.dashboard_sessions.errors import SessionInvalid
-from userlink.errors import Forbidden, UserlinkError
+from userlink.errors import Forbidden, NotFound, UserlinkError
 from userlink.http.transactions import RateLimit, run, runtime_of
 from userlink.kit.clock import iso_utc
+from userlink.kit.ids import parse_id
 from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import dashboard_access
 from userlink.usecases.dashboard_access import Viewer
@@ -46,12 +48,20 @@ class CsrfRefused(Forbidden):
     default_message = "This form is stale or did not come from this dashboard; reload the page."
 
 
-class Redirect(Exception):  # noqa: N818 - control flow, not an error
+class Redirect(Exception):
     """Leave the page for another (login, the second factor, a due password change)."""
 
     def __init__(self, location: str) -> None:
         super().__init__(location)
         self.location = location
+
+
+def path_id(text: str, not_found: type[UserlinkError] = NotFound) -> uuid.UUID:
+    """An id from the path; anything that is not one is simply not found."""
+    parsed = parse_id(text)
+    if parsed is None:
+        raise not_found()
+    return parsed
 
 
 def build_templates() -> Jinja2Templates:
