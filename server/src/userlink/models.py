@@ -189,7 +189,7 @@ installs = Table(
     "installs",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("installation_nonce_hash", HASH, nullable=False),
     Column("platform", String(16), nullable=False),
@@ -265,6 +265,8 @@ audit_events = Table(
     Column("install_id", ID, nullable=True),
     Column("request_ref", String(64), nullable=True),
     Column("details", JSON, nullable=False),
+    # A user's identity events, newest first (the dashboard's user page).
+    Index("ix_audit_events_user_id_id", "user_id", "id"),
 )
 
 payloads = Table(

@@ -155,9 +155,16 @@ def upgrade() -> None:
             ["id"],
         )
     op.create_index(op.f("ix_apps_organisation_id"), "apps", ["organisation_id"], unique=False)
+    # The dashboard reads a user's identity events and counts an app's installs.
+    op.create_index(
+        "ix_audit_events_user_id_id", "audit_events", ["user_id", "id"], unique=False
+    )
+    op.create_index(op.f("ix_installs_app_id"), "installs", ["app_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_installs_app_id"), table_name="installs")
+    op.drop_index("ix_audit_events_user_id_id", table_name="audit_events")
     op.drop_index(op.f("ix_apps_organisation_id"), table_name="apps")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(
