@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -195,14 +196,51 @@ def apps_create(
         ),
     ] = None,
     linking: Annotated[bool, typer.Option(help="Allow legacy install-id linking.")] = True,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            help="Its organisation (created when new). Without one, only operators see the app "
+            "in the dashboard."
+        ),
+    ] = None,
 ) -> None:
     """Create an app; prints its id and its secret (once)."""
     with unit_of_work() as work:
+        organisation = accounts.find_or_create_organisation(work, org) if org else None
         created = apps.create_app(
-            work, name=name, code_lifetime_seconds=code_lifetime, linking_enabled=linking
+            work,
+            name=name,
+            code_lifetime_seconds=code_lifetime,
+            linking_enabled=linking,
+            organisation_id=organisation.id if organisation else None,
         )
     typer.echo(f"app id      {created.app.id}")
     typer.echo(f"app secret  {created.secret}   (shown once)")
+    if organisation is not None:
+        typer.echo(f"org         {organisation.name}")
+
+
+OverlapHours = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=168,
+        help="Hours the replaced credential keeps working (0: it stops at once; at most 7 days).",
+    ),
+]
+
+
+@apps_cli.command("rotate-secret")
+def apps_rotate_secret(app_id: str, overlap_hours: OverlapHours = 0) -> None:
+    """Give an app a new secret; prints it once. The old one works for the overlap."""
+    with unit_of_work() as work:
+        rotated = apps.rotate_secret(
+            work, parse_uuid(app_id), overlap=timedelta(hours=overlap_hours)
+        )
+    typer.echo(f"app id      {rotated.app.id}")
+    typer.echo(f"app secret  {rotated.secret}   (shown once)")
+    until = rotated.previous_secret_expires_at
+    typer.echo(f"previous    {'works until ' + iso_utc(until) if until else 'stopped working'}")
 
 
 @apps_cli.command("list")
@@ -275,6 +313,22 @@ def keys_list(app_id: str) -> None:
             f"{key.id}  {key.hint}  {key.state(now):8}  {' '.join(sorted(key.scopes)):30} "
             f"expires {iso_utc(key.expires_at)}  last used {last_used}  {key.name!r}"
         )
+
+
+@keys_cli.command("roll")
+def keys_roll(app_id: str, key_id: str, overlap_hours: OverlapHours = 0) -> None:
+    """Replace a key: a new one with the same name and scopes, printed once; the old one works
+    for the overlap."""
+    with unit_of_work() as work:
+        rolled = api_keys.roll_key(
+            work, parse_uuid(app_id), parse_uuid(key_id), overlap=timedelta(hours=overlap_hours)
+        )
+    created = rolled.replacement
+    typer.echo(f"key id   {created.key.id}")
+    typer.echo(f"scopes   {' '.join(sorted(created.key.scopes))}")
+    typer.echo(f"expires  {iso_utc(created.key.expires_at)}")
+    typer.echo(f"API key  {created.token}   (shown once; only a hash is stored)")
+    typer.echo(f"old key  {rolled.rolled.id} works until {iso_utc(rolled.rolled.expires_at)}")
 
 
 @installs_cli.command("disable")

@@ -30,7 +30,9 @@ class AppRepository:
 
     def list_of_organisation(self, organisation_id: uuid.UUID) -> Sequence[RowMapping]:
         query = (
-            select(apps).where(apps.c.organisation_id == organisation_id).order_by(apps.c.created_at)
+            select(apps)
+            .where(apps.c.organisation_id == organisation_id)
+            .order_by(apps.c.created_at)
         )
         return self._connection.execute(query).mappings().all()
 
