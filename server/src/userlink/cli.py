@@ -115,7 +115,10 @@ def serve_command(
     if bootstrap_dev_app:
         _bootstrap_development_app(settings)
     base = f"http://{settings.host}:{settings.port}"
-    typer.secho(f"userlink is serving on {base}  (API docs: {base}/docs)", fg="green")
+    typer.secho(
+        f"userlink is serving on {base}  (dashboard: {base}/dashboard/, API docs: {base}/docs)",
+        fg="green",
+    )
     uvicorn.run(
         "userlink.asgi:create_app_from_environment",
         factory=True,
@@ -180,7 +183,9 @@ def _bootstrap_development_app(settings: Settings) -> None:
     typer.echo(f"  API key (user.link)              {link_key.token}")
     typer.echo(f"  API key (user.read, user.delete) {read_key.token}")
     base = f"http://{settings.host}:{settings.port}"
-    typer.secho("\nThe dashboard's first owner (a one-time password: choose yours at login):", bold=True)
+    typer.secho(
+        "\nThe dashboard's first owner (a one-time password: choose yours at login):", bold=True
+    )
     typer.echo(f"  dashboard    {base}/dashboard/")
     typer.echo(f"  email        {DEVELOPMENT_OWNER_EMAIL}")
     typer.echo(f"  password     {owner_password}\n")
@@ -385,7 +390,9 @@ def accounts_create(
         )
         accounts.add_member(work, organisation.id, account.id, role)
     operator_note = ", platform operator" if operator else ""
-    typer.echo(f"{account.id}  {account.email}  {role.value} of {organisation.name!r}{operator_note}")
+    typer.echo(
+        f"{account.id}  {account.email}  {role.value} of {organisation.name!r}{operator_note}"
+    )
 
 
 @accounts_cli.command("list")

@@ -15,4 +15,6 @@ def mount_dashboard(app: FastAPI) -> None:
     app.include_router(app_views.router)
     app.include_router(member_views.router)
     app.include_router(user_views.router)
-    app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static")
+    app.mount(
+        f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="dashboard-static"
+    )
