@@ -155,8 +155,8 @@ def _bootstrap_development_app(settings: Settings) -> None:
     with unit_of_work() as work:
         if apps.list_apps(work):
             typer.echo(
-                "Development app exists already; its keys and the first owner's password were "
-                "shown on first start. Log in to the dashboard to make keys."
+                "Development app exists already; the first owner's password was shown on first "
+                "start. Make API keys in the dashboard."
             )
             return
         organisation = accounts.find_or_create_organisation(work, "Development")
@@ -168,27 +168,14 @@ def _bootstrap_development_app(settings: Settings) -> None:
         )
         accounts.add_member(work, organisation.id, owner.id, Role.OWNER)
         created = apps.create_app(work, name="Development app", organisation_id=organisation.id)
-        link_key = api_keys.create_key(
-            work, created.app.id, name="development user.link", scopes=["user.link"]
-        )
-        read_key = api_keys.create_key(
-            work,
-            created.app.id,
-            name="development user.read+user.delete",
-            scopes=["user.read", "user.delete"],
-        )
-    typer.secho("\nFirst start: a development app was created. Shown once, keep them:", bold=True)
-    typer.echo(f"  app id       {created.app.id}")
-    typer.echo(f"  app secret   {created.secret}")
-    typer.echo(f"  API key (user.link)              {link_key.token}")
-    typer.echo(f"  API key (user.read, user.delete) {read_key.token}")
     base = f"http://{settings.host}:{settings.port}"
-    typer.secho(
-        "\nThe dashboard's first owner (a one-time password: choose yours at login):", bold=True
-    )
-    typer.echo(f"  dashboard    {base}/dashboard/")
-    typer.echo(f"  email        {DEVELOPMENT_OWNER_EMAIL}")
-    typer.echo(f"  password     {owner_password}\n")
+    # API keys are made in the dashboard (DESIGN §4), so none is printed here.
+    typer.secho("\nFirst start. Shown once, keep them:", bold=True)
+    typer.echo(f"  dashboard     {base}/dashboard/")
+    typer.echo(f"  email         {DEVELOPMENT_OWNER_EMAIL}")
+    typer.echo(f"  password      {owner_password}   (works once: you choose yours at login)")
+    typer.echo(f'  app id        {created.app.id}   ("Development app")')
+    typer.echo(f"  app secret    {created.secret}   (legacy SDK init)\n")
 
 
 @apps_cli.command("create")
