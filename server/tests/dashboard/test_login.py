@@ -291,3 +291,10 @@ def test_login_events_are_in_the_audit_log(browser, runtime):
     actor = f"account:{account.id}"
     assert ("login.succeeded", actor) in events
     assert ("login.failed", actor) in events
+
+
+def test_dashboard_without_its_slash_leads_to_the_dashboard(browser):
+    answer = browser.get("/dashboard")
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/dashboard/"

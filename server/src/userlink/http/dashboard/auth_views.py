@@ -63,6 +63,12 @@ def account_key(request: Request, email: str) -> str:
     return runtime_of(request).hasher.hash(f"login:{normalised}")[:32]
 
 
+@router.get("")
+async def dashboard_root(request: Request) -> Response:
+    # `/dashboard` typed without its slash: the router redirects no slashes on its own.
+    return redirect(f"{PREFIX}/")
+
+
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "auth/login.html", {"next": safe_next(next)})
@@ -168,14 +174,19 @@ async def logout_everywhere(request: Request) -> Response:
 
 @router.get("/account")
 async def account_page(request: Request) -> Response:
-    def load(work: UnitOfWork, viewer: Viewer) -> dict[str, object]:
-        return {
-            "recovery_codes_left": accounts.remaining_recovery_codes(work, viewer.account_id),
-        }
-
-    viewer = await as_viewer(request, lambda work, viewer: viewer)
-    context = await as_viewer(request, load)
-    return render(request, "auth/account.html", context, viewer=viewer)
+    viewer, recovery_codes_left = await as_viewer(
+        request,
+        lambda work, viewer: (
+            viewer,
+            accounts.remaining_recovery_codes(work, viewer.account_id),
+        ),
+    )
+    return render(
+        request,
+        "auth/account.html",
+        {"recovery_codes_left": recovery_codes_left},
+        viewer=viewer,
+    )
 
 
 @router.get("/account/password")
