@@ -22,6 +22,16 @@ class AccountRepository:
         query = select(organisations).where(organisations.c.id == organisation_id)
         return self._connection.execute(query).mappings().first()
 
+    def lock_organisation(self, organisation_id: uuid.UUID) -> None:
+        """Changes to an organisation's owners one at a time (FOR UPDATE; SQLite serialises every
+        write anyway), so two demotions at once cannot leave it without an owner."""
+        query = (
+            select(organisations.c.id)
+            .where(organisations.c.id == organisation_id)
+            .with_for_update()
+        )
+        self._connection.execute(query)
+
     def organisation_named(self, name: str) -> RowMapping | None:
         query = select(organisations).where(organisations.c.name == name)
         return self._connection.execute(query).mappings().first()

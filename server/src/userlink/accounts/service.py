@@ -98,7 +98,6 @@ class Invitation:
     email: str
     role: Role
     expires_at: datetime
-    account_exists: bool
 
 
 @dataclass(frozen=True)
@@ -310,6 +309,7 @@ def change_role(
     by: uuid.UUID,
 ) -> None:
     repository = AccountRepository(work.connection)
+    repository.lock_organisation(organisation_id)
     current = repository.membership(account_id, organisation_id)
     if current is None:
         raise AccountNotFound("This account is not a member of the organisation.")
@@ -333,6 +333,7 @@ def remove_member(
     work: UnitOfWork, organisation_id: uuid.UUID, account_id: uuid.UUID, *, by: uuid.UUID
 ) -> None:
     repository = AccountRepository(work.connection)
+    repository.lock_organisation(organisation_id)
     current = repository.membership(account_id, organisation_id)
     if current is None:
         raise AccountNotFound("This account is not a member of the organisation.")
@@ -520,7 +521,6 @@ def pending_invitations(work: UnitOfWork, organisation_id: uuid.UUID) -> list[In
             email=row["email"],
             role=Role(row["role"]),
             expires_at=as_utc(row["expires_at"]),
-            account_exists=False,
         )
         for row in AccountRepository(work.connection).pending_invitations(
             organisation_id, work.clock.now()
@@ -529,10 +529,17 @@ def pending_invitations(work: UnitOfWork, organisation_id: uuid.UUID) -> list[In
 
 
 def revoke_invitation(
-    work: UnitOfWork, organisation_id: uuid.UUID, invitation_id: uuid.UUID
+    work: UnitOfWork, organisation_id: uuid.UUID, invitation_id: uuid.UUID, *, by: uuid.UUID
 ) -> None:
     AccountRepository(work.connection).revoke_invitation(
         organisation_id, invitation_id, work.clock.now()
+    )
+    work.audit.record(
+        AuditEvent.MEMBER_INVITATION_REVOKED,
+        app_id=None,
+        actor=actor(by),
+        organisation_id=str(organisation_id),
+        invitation_id=str(invitation_id),
     )
 
 
@@ -554,25 +561,39 @@ def open_invitation(work: UnitOfWork, token: str) -> Invitation:
         email=row["email"],
         role=Role(row["role"]),
         expires_at=as_utc(row["expires_at"]),
-        account_exists=repository.account_by_email(row["email"]) is not None,
     )
 
 
-def accept_invitation(work: UnitOfWork, token: str, *, password_hash: str | None) -> Account:
-    """Join the organisation; a new account is made with `password_hash` when the invited email
-    has none yet (an existing account keeps its password and simply joins)."""
+def accept_invitation(
+    work: UnitOfWork,
+    token: str,
+    *,
+    password_hash: str | None = None,
+    as_account: uuid.UUID | None = None,
+) -> Account:
+    """Join the organisation: either as a new account with `password_hash`, or as the existing
+    account `as_account` (signed in as it: a link alone never adds an existing account)."""
     invitation = open_invitation(work, token)
     repository = AccountRepository(work.connection)
+    existing = repository.account_by_email(invitation.email)
+    if as_account is not None:
+        if existing is None or existing["id"] != as_account:
+            raise InvitationInvalid(
+                f"This invitation is for {invitation.email}: log in as that account to accept it."
+            )
+        account = _account(existing)
+    elif existing is not None:
+        raise AccountExists(
+            f"{invitation.email} has an account already: log in as it, then open this link again."
+        )
+    elif password_hash is None:
+        raise InvitationInvalid("Choose a password to accept this invitation.")
     if not repository.accept_invitation(invitation.id, work.clock.now()):
         raise InvitationInvalid()
-    existing = repository.account_by_email(invitation.email)
-    if existing is None:
-        if password_hash is None:
-            raise InvitationInvalid("Choose a password to accept this invitation.")
+    if as_account is None:
+        assert password_hash is not None
         account = create_account(
             work, invitation.email, password_hash=password_hash, by=f"invitation:{invitation.id}"
         )
-    else:
-        account = _account(existing)
     add_member(work, invitation.organisation_id, account.id, invitation.role, by=actor(account.id))
     return account

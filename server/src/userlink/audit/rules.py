@@ -38,6 +38,7 @@ class AuditEvent(StrEnum):
     LOGOUT = "login.logged_out"
     SESSIONS_REVOKED = "login.sessions_revoked"
     MEMBER_INVITED = "member.invited"
+    MEMBER_INVITATION_REVOKED = "member.invitation_revoked"
     MEMBER_JOINED = "member.joined"
     MEMBER_ROLE_CHANGED = "member.role_changed"
     MEMBER_REMOVED = "member.removed"

@@ -37,13 +37,16 @@ class SessionRepository:
             update(dashboard_sessions).where(dashboard_sessions.c.id == session_id).values(**values)
         )
 
-    def revoke_all(self, account_id: uuid.UUID, now: datetime) -> int:
+    def revoke_all(
+        self, account_id: uuid.UUID, now: datetime, *, keep: uuid.UUID | None = None
+    ) -> int:
+        conditions = [
+            dashboard_sessions.c.account_id == account_id,
+            dashboard_sessions.c.revoked_at.is_(None),
+        ]
+        if keep is not None:
+            conditions.append(dashboard_sessions.c.id != keep)
         result = self._connection.execute(
-            update(dashboard_sessions)
-            .where(
-                dashboard_sessions.c.account_id == account_id,
-                dashboard_sessions.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
+            update(dashboard_sessions).where(*conditions).values(revoked_at=now)
         )
         return result.rowcount

@@ -123,8 +123,11 @@ def end(work: UnitOfWork, session: Session) -> None:
     work.audit.record(AuditEvent.LOGOUT, app_id=None, actor=f"account:{session.account_id}")
 
 
-def end_all(work: UnitOfWork, account_id: uuid.UUID) -> int:
-    ended = SessionRepository(work.connection).revoke_all(account_id, work.clock.now())
+def end_all(work: UnitOfWork, account_id: uuid.UUID, *, keep: Session | None = None) -> int:
+    """End every session of the account (but `keep`, the one asking, when given)."""
+    ended = SessionRepository(work.connection).revoke_all(
+        account_id, work.clock.now(), keep=keep.id if keep else None
+    )
     work.audit.record(
         AuditEvent.SESSIONS_REVOKED, app_id=None, actor=f"account:{account_id}", sessions=ended
     )

@@ -11,6 +11,7 @@ from userlink.audit.rules import AuditEvent
 from userlink.dashboard_sessions import service as sessions
 from userlink.dashboard_sessions.service import Session, StartedSession
 from userlink.unit_of_work import UnitOfWork
+from userlink.usecases.dashboard_access import Viewer
 
 
 class LoginRefused(InvalidLogin):
@@ -73,3 +74,40 @@ def complete(work: UnitOfWork, session: Session, code: str) -> None:
         )
         raise SecondFactorRefused() from None
     sessions.complete_second_factor(work, session)
+
+
+def change_password(work: UnitOfWork, session: Session, password_hash: str) -> None:
+    """A new password ends the account's other sessions: whoever held one on the old password
+    must log in again."""
+    accounts.set_password(work, session.account_id, password_hash=password_hash)
+    sessions.end_all(work, session.account_id, keep=session)
+
+
+def enrol_second_factor(
+    work: UnitOfWork, session: Session, code: str, current_code: str
+) -> list[str]:
+    """Confirm a new authenticator with its `code`. Moving to a new one also needs a code of the
+    current authenticator (or a recovery code), so a session alone cannot take the account's
+    second factor over; the account's other sessions end."""
+    if session.totp_enabled:
+        try:
+            accounts.check_second_factor(work, session.account_id, current_code)
+        except InvalidSecondFactor:
+            work.audit.record(
+                AuditEvent.LOGIN_FAILED,
+                app_id=None,
+                actor=accounts.actor(session.account_id),
+                reason="second_factor",
+            )
+            raise SecondFactorRefused(
+                "Give a code of your current authenticator (or a recovery code) to move it."
+            ) from None
+    codes = accounts.confirm_totp_enrolment(work, session.account_id, code)
+    if not session.second_factor_done:
+        sessions.complete_second_factor(work, session)
+    sessions.end_all(work, session.account_id, keep=session)
+    return codes
+
+
+def accept_invitation_as(work: UnitOfWork, viewer: Viewer, token: str) -> None:
+    accounts.accept_invitation(work, token, as_account=viewer.account_id)

@@ -42,7 +42,7 @@ def revoke_invitation(
     work: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, invitation_id: uuid.UUID
 ) -> None:
     require(viewer, Permission.MANAGE_MEMBERS, organisation_id)
-    accounts.revoke_invitation(work, organisation_id, invitation_id)
+    accounts.revoke_invitation(work, organisation_id, invitation_id, by=viewer.account_id)
 
 
 def change_role(

@@ -69,6 +69,9 @@ SCOPES = tuple(scope.value for scope in Scope)
 # What a form brings, parsed; a malformed value gets the refusal a wrong one would.
 
 
+MAX_OVERLAP_HOURS_PARSED = 24 * 366
+
+
 def _number(text: str, invalid: type[ValidationFailed]) -> int | None:
     """The whole number typed in a field; None when the field was left empty."""
     if not text.strip():
@@ -80,7 +83,12 @@ def _number(text: str, invalid: type[ValidationFailed]) -> int | None:
 
 
 def _overlap(text: str, invalid: type[ValidationFailed]) -> timedelta:
-    return timedelta(hours=_number(text, invalid) or 0)
+    hours = _number(text, invalid) or 0
+    # The domain says which overlaps are allowed; this only keeps an absurd number from
+    # overflowing a timedelta.
+    if not 0 <= hours <= MAX_OVERLAP_HOURS_PARSED:
+        raise invalid()
+    return timedelta(hours=hours)
 
 
 def _error_context(error: UserlinkError | None) -> dict[str, Any]:

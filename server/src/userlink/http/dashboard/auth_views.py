@@ -3,6 +3,8 @@ invitations."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio.to_thread
@@ -11,11 +13,19 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 
 from userlink.accounts import rules as account_rules
 from userlink.accounts import service as accounts
-from userlink.accounts.errors import InvalidLogin, InvalidSecondFactor, WeakPassword
+from userlink.accounts.errors import (
+    AccountExists,
+    InvalidLogin,
+    InvalidSecondFactor,
+    WeakPassword,
+)
 from userlink.dashboard_sessions import service as sessions
+from userlink.errors import UserlinkError
 from userlink.http.dashboard.web import (
     PREFIX,
+    SESSION_COOKIE,
     DashboardRoute,
+    Stage,
     as_viewer,
     check_csrf,
     clear_session_cookie,
@@ -58,6 +68,37 @@ def login_limits(request: Request, account_key: str) -> tuple[FailureLimit, Fail
     )
 
 
+class LoginGate:
+    """Per process: each account's attempts one after another, so a burst of guesses is judged
+    against the failure limit one by one instead of all before the first failure counts; and
+    at most `concurrent` argon2 computations at once (each takes 64 MiB and a core for tens of
+    milliseconds), so a burst of logins cannot starve the API. Several processes each keep
+    their own gate: at most one guess per process slips past a full limit."""
+
+    def __init__(self, concurrent: int = 2) -> None:
+        self.argon2 = anyio.Semaphore(concurrent)
+        self._accounts: dict[str, anyio.Lock] = {}
+
+    @asynccontextmanager
+    async def account(self, key: str) -> AsyncIterator[None]:
+        lock = self._accounts.setdefault(key, anyio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and lock.statistics().tasks_waiting == 0:
+                self._accounts.pop(key, None)
+
+
+def _gate(request: Request) -> LoginGate:
+    gate: LoginGate = request.app.state.login_gate
+    return gate
+
+
+def _argon2_slots(request: Request) -> anyio.Semaphore:
+    return _gate(request).argon2
+
+
 def account_key(request: Request, email: str) -> str:
     normalised = account_rules.normalise_email(email) or email.strip().lower()
     return runtime_of(request).hasher.hash(f"login:{normalised}")[:32]
@@ -81,26 +122,32 @@ async def login(
     password: FormText,
     next: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
-    limits = login_limits(request, account_key(request, email))
-    candidate = await run(request, lambda work: accounts.login_candidate(work, email), *limits)
-    # argon2 is slow on purpose: checked in a worker thread, outside any transaction.
-    matches = await anyio.to_thread.run_sync(verify_password, candidate.password_hash, password)
-    account_id = candidate.account_id
-    if not matches or account_id is None:
-        try:
-            await run(
-                request, lambda work: dashboard_login.refuse_password(work, account_id), *limits
+    key = account_key(request, email)
+    limits = login_limits(request, key)
+    async with _gate(request).account(key):
+        candidate = await run(request, lambda work: accounts.login_candidate(work, email), *limits)
+        # argon2 is slow on purpose: checked in a worker thread, outside any transaction.
+        async with _argon2_slots(request):
+            matches = await anyio.to_thread.run_sync(
+                verify_password, candidate.password_hash, password
             )
-        except InvalidLogin as error:
-            return render(
-                request,
-                "auth/login.html",
-                {"next": safe_next(next), "error": error.message, "email": email},
-                status_code=error.status_code,
-            )
+        account_id = candidate.account_id
+        if not matches or account_id is None:
+            try:
+                await run(
+                    request, lambda work: dashboard_login.refuse_password(work, account_id), *limits
+                )
+            except InvalidLogin as error:
+                return render(
+                    request,
+                    "auth/login.html",
+                    {"next": safe_next(next), "error": error.message, "email": email},
+                    status_code=error.status_code,
+                )
     rehashed = None
     if candidate.password_hash is not None and needs_rehash(candidate.password_hash):
-        rehashed = await anyio.to_thread.run_sync(hash_password, password)
+        async with _argon2_slots(request):
+            rehashed = await anyio.to_thread.run_sync(hash_password, password)
     assert account_id is not None
     started = await run(
         request,
@@ -122,7 +169,7 @@ async def login(
 
 @router.get("/login/second-factor")
 async def second_factor_page(request: Request, next: str | None = None) -> Response:
-    viewer = await as_viewer(request, lambda work, viewer: viewer, complete=False)
+    viewer = await as_viewer(request, lambda work, viewer: viewer, stage=Stage.FIRST_FACTOR)
     if viewer.session.second_factor_done:
         return redirect(safe_next(next))
     return render(request, "auth/second_factor.html", {"next": safe_next(next)}, viewer=viewer)
@@ -139,10 +186,13 @@ async def second_factor(
             dashboard_login.complete(work, viewer.session, code)
         return viewer
 
-    viewer = await as_viewer(request, lambda work, viewer: viewer, complete=False)
-    limits = login_limits(request, account_key(request, viewer.session.email))
+    viewer = await as_viewer(request, lambda work, viewer: viewer, stage=Stage.FIRST_FACTOR)
+    key = account_key(request, viewer.session.email)
     try:
-        await as_viewer(request, complete, *limits, complete=False)
+        async with _gate(request).account(key):
+            await as_viewer(
+                request, complete, *login_limits(request, key), stage=Stage.FIRST_FACTOR
+            )
     except InvalidSecondFactor as error:
         return render(
             request,
@@ -157,7 +207,7 @@ async def second_factor(
 @router.post("/logout", dependencies=[Csrf])
 async def logout(request: Request) -> Response:
     await as_viewer(
-        request, lambda work, viewer: sessions.end(work, viewer.session), complete=False
+        request, lambda work, viewer: sessions.end(work, viewer.session), stage=Stage.FIRST_FACTOR
     )
     response = redirect(f"{PREFIX}/login?notice=logged-out")
     clear_session_cookie(response)
@@ -191,7 +241,7 @@ async def account_page(request: Request) -> Response:
 
 @router.get("/account/password")
 async def password_page(request: Request) -> Response:
-    viewer = await as_viewer(request, lambda work, viewer: viewer, complete=False)
+    viewer = await as_viewer(request, lambda work, viewer: viewer, stage=Stage.SETTING_UP)
     return render(request, "auth/password.html", {}, viewer=viewer)
 
 
@@ -205,14 +255,30 @@ async def change_password(
     def stored_hash(work: UnitOfWork, viewer: Viewer) -> tuple[Viewer, str | None]:
         return viewer, accounts.login_candidate(work, viewer.session.email).password_hash
 
-    viewer, current_hash = await as_viewer(request, stored_hash, complete=False)
+    viewer, current_hash = await as_viewer(request, stored_hash, stage=Stage.SETTING_UP)
     problem = account_rules.password_problem(new_password, viewer.session.email)
     if new_password != repeat_password:
         problem = "The two new passwords differ."
-    if problem is None and not await anyio.to_thread.run_sync(
-        verify_password, current_hash, current_password
-    ):
-        problem = "The current password is wrong."
+    if problem is None:
+        # The current password is guessed under the login's limits: a stolen session must not
+        # be a way to try passwords.
+        key = account_key(request, viewer.session.email)
+        limits = login_limits(request, key)
+        async with _gate(request).account(key):
+            await run(request, lambda work: None, *limits)
+            async with _argon2_slots(request):
+                right = await anyio.to_thread.run_sync(
+                    verify_password, current_hash, current_password
+                )
+            if not right:
+                try:
+                    await run(
+                        request,
+                        lambda work: dashboard_login.refuse_password(work, viewer.account_id),
+                        *limits,
+                    )
+                except InvalidLogin:
+                    problem = "The current password is wrong."
     if problem is not None:
         error = WeakPassword(problem)
         return render(
@@ -222,11 +288,12 @@ async def change_password(
             status_code=error.status_code,
             viewer=viewer,
         )
-    new_hash = await anyio.to_thread.run_sync(hash_password, new_password)
+    async with _argon2_slots(request):
+        new_hash = await anyio.to_thread.run_sync(hash_password, new_password)
     await as_viewer(
         request,
-        lambda work, viewer: accounts.set_password(work, viewer.account_id, password_hash=new_hash),
-        complete=False,
+        lambda work, viewer: dashboard_login.change_password(work, viewer.session, new_hash),
+        stage=Stage.SETTING_UP,
     )
     return redirect(f"{PREFIX}/?notice=password-changed")
 
@@ -236,7 +303,7 @@ async def totp_page(request: Request) -> Response:
     def begin(work: UnitOfWork, viewer: Viewer) -> tuple[Viewer, accounts.TotpEnrolment]:
         return viewer, accounts.begin_totp_enrolment(work, viewer.account_id)
 
-    viewer, enrolment = await as_viewer(request, begin, complete=False)
+    viewer, enrolment = await as_viewer(request, begin, stage=Stage.SETTING_UP)
     return render(request, "auth/totp.html", _enrolment_context(enrolment), viewer=viewer)
 
 
@@ -250,21 +317,27 @@ def _enrolment_context(enrolment: accounts.TotpEnrolment) -> dict[str, object]:
 
 
 @router.post("/account/second-factor", dependencies=[Csrf])
-async def confirm_totp(request: Request, code: Annotated[str, Form(max_length=64)]) -> Response:
+async def confirm_totp(
+    request: Request,
+    code: Annotated[str, Form(max_length=64)],
+    current_code: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
     def confirm(work: UnitOfWork, viewer: Viewer) -> list[str]:
-        codes = accounts.confirm_totp_enrolment(work, viewer.account_id, code)
-        if not viewer.session.second_factor_done:
-            sessions.complete_second_factor(work, viewer.session)
-        return codes
+        return dashboard_login.enrol_second_factor(work, viewer.session, code, current_code)
 
+    viewer = await as_viewer(request, lambda work, viewer: viewer, stage=Stage.SETTING_UP)
+    key = account_key(request, viewer.session.email)
     try:
-        codes = await as_viewer(request, confirm, complete=False)
+        async with _gate(request).account(key):
+            codes = await as_viewer(
+                request, confirm, *login_limits(request, key), stage=Stage.SETTING_UP
+            )
     except InvalidSecondFactor as error:
 
-        def again(work: UnitOfWork, viewer: Viewer) -> tuple[Viewer, accounts.TotpEnrolment]:
-            return viewer, accounts.begin_totp_enrolment(work, viewer.account_id)
+        def again(work: UnitOfWork, viewer: Viewer) -> accounts.TotpEnrolment:
+            return accounts.begin_totp_enrolment(work, viewer.account_id)
 
-        viewer, enrolment = await as_viewer(request, again, complete=False)
+        enrolment = await as_viewer(request, again, stage=Stage.SETTING_UP)
         return render(
             request,
             "auth/totp.html",
@@ -272,14 +345,28 @@ async def confirm_totp(request: Request, code: Annotated[str, Form(max_length=64
             status_code=error.status_code,
             viewer=viewer,
         )
-    viewer = await as_viewer(request, lambda work, viewer: viewer, complete=False)
     return render(request, "auth/recovery_codes.html", {"codes": codes}, viewer=viewer)
 
 
 @router.get("/invitations/{token}")
 async def invitation_page(request: Request, token: str) -> Response:
     invitation = await run(request, lambda work: accounts.open_invitation(work, token))
-    response = render(request, "auth/invitation.html", {"invitation": invitation, "token": token})
+    return _invitation_page(request, invitation, token)
+
+
+def _invitation_page(
+    request: Request,
+    invitation: accounts.Invitation,
+    token: str,
+    error: UserlinkError | None = None,
+) -> Response:
+    # The same page whether the email has an account or not: the link does not tell.
+    response = render(
+        request,
+        "auth/invitation.html",
+        {"invitation": invitation, "token": token, "error": error.message if error else None},
+        status_code=error.status_code if error else 200,
+    )
     # The token is in the path: never send it on as a Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -292,25 +379,26 @@ async def accept_invitation(
     password: Annotated[str, Form(max_length=1024)] = "",
     repeat_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
+    """A newcomer chooses a password; someone with an account accepts while logged in as it."""
     invitation = await run(request, lambda work: accounts.open_invitation(work, token))
-    password_hash = None
-    if not invitation.account_exists:
-        problem = account_rules.password_problem(password, invitation.email)
-        if password != repeat_password:
-            problem = "The two passwords differ."
-        if problem is not None:
-            error = WeakPassword(problem)
-            response = render(
-                request,
-                "auth/invitation.html",
-                {"invitation": invitation, "token": token, "error": error.message},
-                status_code=error.status_code,
-            )
-            response.headers["Referrer-Policy"] = "no-referrer"
-            return response
+    if request.cookies.get(SESSION_COOKIE) and not password:
+        await as_viewer(
+            request,
+            lambda work, viewer: dashboard_login.accept_invitation_as(work, viewer, token),
+        )
+        return redirect(f"{PREFIX}/?notice=invitation-accepted-here")
+    problem = account_rules.password_problem(password, invitation.email)
+    if password != repeat_password:
+        problem = "The two passwords differ."
+    if problem is not None:
+        return _invitation_page(request, invitation, token, WeakPassword(problem))
+    async with _argon2_slots(request):
         password_hash = await anyio.to_thread.run_sync(hash_password, password)
-    await run(
-        request,
-        lambda work: accounts.accept_invitation(work, token, password_hash=password_hash),
-    )
+    try:
+        await run(
+            request,
+            lambda work: accounts.accept_invitation(work, token, password_hash=password_hash),
+        )
+    except AccountExists as error:
+        return _invitation_page(request, invitation, token, error)
     return redirect(f"{PREFIX}/login?notice=invitation-accepted")

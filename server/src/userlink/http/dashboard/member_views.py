@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
 from userlink.accounts.rules import Role
 from userlink.http.dashboard.web import (
@@ -106,7 +106,9 @@ async def remove_member(request: Request, org_id: str, account_id: str) -> Respo
 
 
 @router.get("/admin")
-async def operator_page(request: Request, before: int | None = None) -> Response:
+async def operator_page(
+    request: Request, before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None
+) -> Response:
     viewer, overview = await as_viewer(
         request,
         lambda work, viewer: (

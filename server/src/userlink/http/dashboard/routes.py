@@ -11,6 +11,7 @@ from userlink.http.dashboard.web import HERE, PREFIX, build_templates
 
 def mount_dashboard(app: FastAPI) -> None:
     app.state.dashboard_templates = build_templates()
+    app.state.login_gate = auth_views.LoginGate()
     app.include_router(auth_views.router)
     app.include_router(app_views.router)
     app.include_router(member_views.router)

@@ -11,17 +11,19 @@ import hmac
 import secrets as stdlib_secrets
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from userlink.dashboard_sessions.errors import SessionInvalid
-from userlink.errors import Forbidden, NotFound, UserlinkError
+from userlink.errors import Forbidden, NotFound, UserlinkError, ValidationFailed
 from userlink.http.transactions import RateLimit, run, runtime_of
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
@@ -178,25 +180,39 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+class Stage(Enum):
+    """How far into its login a session must be for a page."""
+
+    # Every page but the ones below: the second factor given, the password chosen, TOTP enrolled
+    # when the role requires it.
+    COMPLETE = "complete"
+    # Choosing a password, enrolling TOTP: the second factor given when the account has one.
+    SETTING_UP = "setting_up"
+    # The second-factor page itself and logout: the password alone.
+    FIRST_FACTOR = "first_factor"
+
+
 async def as_viewer(
     request: Request,
     use_case: Callable[[UnitOfWork, Viewer], T],
     *limits: RateLimit,
-    complete: bool = True,
+    stage: Stage = Stage.COMPLETE,
 ) -> T:
-    """Run `use_case` for the signed-in viewer in one unit of work. With `complete`, a session
-    that still owes its second factor, a due password change or a due TOTP enrolment is sent
-    there first."""
+    """Run `use_case` for the signed-in viewer in one unit of work. A session not as far into
+    its login as the page needs is sent where it must go first: the second factor (before
+    anything else, so a password alone opens nothing), then a due password change, then a due
+    TOTP enrolment."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SessionInvalid()
 
     def with_viewer(work: UnitOfWork) -> T:
         viewer = dashboard_access.viewer(work, token)
-        if complete:
-            session = viewer.session
-            if session.totp_enabled and not session.second_factor_done:
-                raise Redirect(f"{PREFIX}/login/second-factor")
+        session = viewer.session
+        owes_second_factor = session.totp_enabled and not session.second_factor_done
+        if stage is not Stage.FIRST_FACTOR and owes_second_factor:
+            raise Redirect(f"{PREFIX}/login/second-factor")
+        if stage is Stage.COMPLETE:
             if session.must_change_password:
                 raise Redirect(f"{PREFIX}/account/password")
             if viewer.needs_second_factor_enrolment:
@@ -240,6 +256,11 @@ class DashboardRoute(APIRoute):
                 response = redirect(leave.location)
             except UserlinkError as error:
                 response = error_page(request, error)
+            except RequestValidationError:
+                # A form or query the pages never send (a forged or garbled request).
+                response = error_page(
+                    request, ValidationFailed("This form has a field missing or out of range.")
+                )
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
