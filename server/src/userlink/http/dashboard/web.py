@@ -11,6 +11,7 @@ import hmac
 import secrets as stdlib_secrets
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from userlink.dashboard_sessions.errors import SessionInvalid
 from userlink.errors import Forbidden, NotFound, UserlinkError, ValidationFailed
@@ -66,9 +68,18 @@ def path_id(text: str, not_found: type[UserlinkError] = NotFound) -> uuid.UUID:
     return parsed
 
 
+def when(value: datetime | None) -> Markup | str:
+    """A moment for people (to the minute, UTC), the exact one in its tooltip."""
+    if value is None:
+        return "—"
+    exact = iso_utc(value)
+    shown = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{0}" title="{0}">{1}&nbsp;UTC</time>').format(exact, shown)
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["when"] = lambda value: iso_utc(value) if value else "—"
+    templates.env.filters["when"] = when
     templates.env.globals["prefix"] = PREFIX
     return templates
 

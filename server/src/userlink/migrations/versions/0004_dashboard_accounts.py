@@ -156,9 +156,7 @@ def upgrade() -> None:
         )
     op.create_index(op.f("ix_apps_organisation_id"), "apps", ["organisation_id"], unique=False)
     # The dashboard reads a user's identity events and counts an app's installs.
-    op.create_index(
-        "ix_audit_events_user_id_id", "audit_events", ["user_id", "id"], unique=False
-    )
+    op.create_index("ix_audit_events_user_id_id", "audit_events", ["user_id", "id"], unique=False)
     op.create_index(op.f("ix_installs_app_id"), "installs", ["app_id"], unique=False)
 
 
