@@ -3,25 +3,7 @@ argument; the account then logs in to the dashboard."""
 
 from __future__ import annotations
 
-import pytest
-from typer.testing import CliRunner, Result
-
-from userlink.cli import cli
 from userlink_testing.dashboard import dashboard_client, post_form
-from userlink_testing.live import TEST_SECRET
-
-
-@pytest.fixture
-def run(monkeypatch, database_url, live):
-    monkeypatch.setenv("USERLINK_DATABASE_URL", database_url)
-    monkeypatch.setenv("USERLINK_ENVIRONMENT", "test")
-    monkeypatch.setenv("USERLINK_SECRET_KEY", TEST_SECRET)
-    runner = CliRunner()
-
-    def invoke(*args: str, stdin: str | None = None) -> Result:
-        return runner.invoke(cli, list(args), input=stdin)
-
-    return invoke
 
 
 def test_accounts_create_with_password_on_stdin_can_log_in(run, live):

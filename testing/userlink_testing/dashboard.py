@@ -8,7 +8,7 @@ import re
 import httpx
 
 from userlink.runtime import Runtime
-from userlink_testing.factories.accounts import TestAccount
+from userlink_testing.factories.accounts import TestAccount, make_account
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -42,6 +42,13 @@ def log_in(client: httpx.Client, runtime: Runtime, account: TestAccount) -> None
             {"code": account.totp_code(runtime)},
         )
         assert answer.status_code == 303, answer.text
+
+
+def signed_in(client: httpx.Client, runtime: Runtime, **account: object) -> TestAccount:
+    """An account made with these settings (an owner with TOTP by default), logged in."""
+    made = make_account(runtime, **account)  # type: ignore[arg-type]
+    log_in(client, runtime, made)
+    return made
 
 
 def dashboard_client(base_url: str) -> httpx.Client:

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
 
 from userlink.api_keys import rules
 from userlink.api_keys import service as api_keys
@@ -22,14 +21,12 @@ from userlink.api_keys.errors import (
     InvalidKeyOverlap,
     TooManyApiKeys,
 )
-from userlink.cli import cli
 from userlink.kit.ids import new_id
 from userlink.runtime import Runtime
 from userlink_testing.factories.api_keys import key_by_token, make_key, revoke_key_by_token
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import bearer
 from userlink_testing.factories.records import audit_rows
-from userlink_testing.live import TEST_SECRET
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 API_KEY = re.compile(r"\bulk_[0-9A-Za-z]{46}\b")
@@ -229,20 +226,6 @@ def test_replacement_lives_between_one_day_and_a_year_in_whole_days(created_at, 
 
 
 # The CLI
-
-
-@pytest.fixture
-def run(monkeypatch, database_url, live):
-    """`userlink …` as an operator would type it, on the database the live server uses."""
-    monkeypatch.setenv("USERLINK_DATABASE_URL", database_url)
-    monkeypatch.setenv("USERLINK_ENVIRONMENT", "test")
-    monkeypatch.setenv("USERLINK_SECRET_KEY", TEST_SECRET)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args))
-
-    return invoke
 
 
 def test_cli_rolls_a_key_and_prints_the_new_one_once(run, api, runtime):

@@ -10,12 +10,10 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
 
 from userlink.apps import rules
 from userlink.apps import service as apps
 from userlink.apps.errors import AppNotFound, InvalidAppName, InvalidSecretOverlap
-from userlink.cli import cli
 from userlink.kit.ids import new_id
 from userlink.models import apps as apps_table
 from userlink.models import organisations
@@ -23,7 +21,6 @@ from userlink.runtime import Runtime
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import basic, new_nonce, phone
 from userlink_testing.factories.records import audit_rows, rows
-from userlink_testing.live import TEST_SECRET
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 APP_SECRET = re.compile(r"\buls_[0-9A-Za-z]{46}\b")
@@ -158,20 +155,6 @@ def test_previous_secret_works_exactly_before_its_expiry(expires_in):
 
 
 # The CLI
-
-
-@pytest.fixture
-def run(monkeypatch, database_url, live):
-    """`userlink …` as an operator would type it, on the database the live server uses."""
-    monkeypatch.setenv("USERLINK_DATABASE_URL", database_url)
-    monkeypatch.setenv("USERLINK_ENVIRONMENT", "test")
-    monkeypatch.setenv("USERLINK_SECRET_KEY", TEST_SECRET)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args))
-
-    return invoke
 
 
 def test_cli_rotates_a_secret_with_an_overlap(run, api, runtime):

@@ -5,17 +5,14 @@ working for the overlap chosen)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 
 from userlink.accounts.rules import Role
 from userlink.models import apps
-from userlink.runtime import Runtime
-from userlink_testing.dashboard import csrf_of, dashboard_client, log_in, post_form
-from userlink_testing.factories.accounts import make_account, make_organisation
+from userlink_testing.dashboard import csrf_of, post_form, signed_in
+from userlink_testing.factories.accounts import make_organisation
 from userlink_testing.factories.api_keys import make_key
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import basic, new_nonce, phone
@@ -23,22 +20,9 @@ from userlink_testing.factories.records import audit_rows, rows
 
 if TYPE_CHECKING:
     # Imported by name, pytest would try to collect it as a test class.
-    from userlink_testing.factories.accounts import TestAccount
+    pass
 
 APP_SECRET = re.compile(r"\buls_[0-9A-Za-z]{46}\b")
-
-
-@pytest.fixture
-def browser(live) -> Iterator[httpx.Client]:
-    with dashboard_client(live.url) as client:
-        yield client
-
-
-def signed_in(browser: httpx.Client, runtime: Runtime, **account: object) -> TestAccount:
-    """An account made with these settings (an owner with TOTP by default), logged in."""
-    made = make_account(runtime, **account)  # type: ignore[arg-type]
-    log_in(browser, runtime, made)
-    return made
 
 
 def legacy_init(api: httpx.Client, app_id: object, secret: str) -> httpx.Response:

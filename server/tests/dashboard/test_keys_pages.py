@@ -5,7 +5,6 @@ the active-key limit is explained in place, and a viewer can change nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -13,9 +12,7 @@ import pytest
 
 from userlink.accounts.rules import Role
 from userlink.models import api_keys
-from userlink.runtime import Runtime
-from userlink_testing.dashboard import csrf_of, dashboard_client, log_in, post_form
-from userlink_testing.factories.accounts import make_account
+from userlink_testing.dashboard import csrf_of, post_form, signed_in
 from userlink_testing.factories.api_keys import key_by_token, make_key
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import bearer
@@ -23,22 +20,9 @@ from userlink_testing.factories.records import audit_rows, count_rows, rows
 
 if TYPE_CHECKING:
     # Imported by name, pytest would try to collect it as a test class.
-    from userlink_testing.factories.accounts import TestAccount
+    pass
 
 API_KEY = re.compile(r"\bulk_[0-9A-Za-z]{46}\b")
-
-
-@pytest.fixture
-def browser(live) -> Iterator[httpx.Client]:
-    with dashboard_client(live.url) as client:
-        yield client
-
-
-def signed_in(browser: httpx.Client, runtime: Runtime, **account: object) -> TestAccount:
-    """An account made with these settings (an owner with TOTP by default), logged in."""
-    made = make_account(runtime, **account)  # type: ignore[arg-type]
-    log_in(browser, runtime, made)
-    return made
 
 
 def keys_path(app_id: object) -> str:

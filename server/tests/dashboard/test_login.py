@@ -4,18 +4,11 @@ the one-time first password, sessions' limits, logout, CSRF and the login limit.
 from __future__ import annotations
 
 import pyotp
-import pytest
 
 from userlink.accounts.rules import Role
 from userlink.audit.service import recent_events
 from userlink_testing.dashboard import csrf_of, dashboard_client, log_in, post_form
 from userlink_testing.factories.accounts import make_account
-
-
-@pytest.fixture
-def browser(live):
-    with dashboard_client(live.url) as client:
-        yield client
 
 
 def test_login_page_sets_no_session_and_carries_a_csrf_token(browser):

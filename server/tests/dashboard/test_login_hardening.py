@@ -7,19 +7,12 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pyotp
-import pytest
 
 from userlink.accounts.rules import Role
 from userlink.audit.service import recent_events
 from userlink_testing.dashboard import csrf_of, dashboard_client, log_in, post_form
 from userlink_testing.factories.accounts import make_account
 from userlink_testing.factories.apps import make_app
-
-
-@pytest.fixture
-def browser(live):
-    with dashboard_client(live.url) as client:
-        yield client
 
 
 def new_authenticator(client) -> tuple[str, str]:

@@ -28,9 +28,7 @@ def make_key(
 
 def revoke_key_by_token(runtime: Runtime, app_id: uuid.UUID, token: str) -> None:
     with runtime.unit_of_work() as work:
-        key = next(
-            k for k in api_keys.list_keys(work, app_id) if k.hint == key_rules.hint(token)
-        )
+        key = next(k for k in api_keys.list_keys(work, app_id) if k.hint == key_rules.hint(token))
         api_keys.revoke_key(work, app_id, key.id)
 
 

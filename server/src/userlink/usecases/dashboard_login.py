@@ -62,7 +62,10 @@ def begin(
     return started
 
 
-def complete(work: UnitOfWork, session: Session, code: str) -> None:
+def _check_second_factor(
+    work: UnitOfWork, session: Session, code: str, refusal: str | None = None
+) -> None:
+    """The account's current code or a recovery code; a wrong one is audited and refused."""
     try:
         accounts.check_second_factor(work, session.account_id, code)
     except InvalidSecondFactor:
@@ -72,7 +75,11 @@ def complete(work: UnitOfWork, session: Session, code: str) -> None:
             actor=accounts.actor(session.account_id),
             reason="second_factor",
         )
-        raise SecondFactorRefused() from None
+        raise SecondFactorRefused(refusal) from None
+
+
+def complete(work: UnitOfWork, session: Session, code: str) -> None:
+    _check_second_factor(work, session, code)
     sessions.complete_second_factor(work, session)
 
 
@@ -90,18 +97,12 @@ def enrol_second_factor(
     current authenticator (or a recovery code), so a session alone cannot take the account's
     second factor over; the account's other sessions end."""
     if session.totp_enabled:
-        try:
-            accounts.check_second_factor(work, session.account_id, current_code)
-        except InvalidSecondFactor:
-            work.audit.record(
-                AuditEvent.LOGIN_FAILED,
-                app_id=None,
-                actor=accounts.actor(session.account_id),
-                reason="second_factor",
-            )
-            raise SecondFactorRefused(
-                "Give a code of your current authenticator (or a recovery code) to move it."
-            ) from None
+        _check_second_factor(
+            work,
+            session,
+            current_code,
+            "Give a code of your current authenticator (or a recovery code) to move it.",
+        )
     codes = accounts.confirm_totp_enrolment(work, session.account_id, code)
     if not session.second_factor_done:
         sessions.complete_second_factor(work, session)
