@@ -7,7 +7,7 @@ export USERLINK_ENVIRONMENT ?= development
 
 PACKAGES := server sdk examples/customer_backend examples/device_app examples/demo
 
-.PHONY: run test lint typecheck pytest bench demo install clean
+.PHONY: run test lint typecheck pytest bench demo screenshots install clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ demo: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench drives wrk, which is not installed: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The dashboard's main pages photographed by Debian's chromium into docs/screenshots/ (a server on a
+# throwaway SQLite database with sample data; testing/userlink_testing/screenshots.py).
+screenshots: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "make screenshots drives chromium, which is not installed: apt-get install -y chromium" >&2; exit 1; }
+	PYTHONPATH=testing $(BIN)/python -m userlink_testing.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

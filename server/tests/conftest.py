@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from userlink.cli import cli
 from userlink_testing.backends import empty_all_tables
-from userlink_testing.live import LiveServer, start_live_server, test_settings
+from userlink_testing.live import TEST_SECRET, LiveServer, start_live_server, test_settings
 
 
 @pytest.fixture
@@ -25,3 +27,18 @@ def limited_server(database_url, live_server) -> Iterator[Callable[..., LiveServ
     for server in started:
         server.stop()
     empty_all_tables(live_server.runtime.database)
+
+
+@pytest.fixture
+def run(monkeypatch, database_url, live) -> Callable[..., Result]:
+    """`userlink …` as an operator would type it, on the database the live server uses;
+    `stdin=` is what they would type at the prompts."""
+    monkeypatch.setenv("USERLINK_DATABASE_URL", database_url)
+    monkeypatch.setenv("USERLINK_ENVIRONMENT", "test")
+    monkeypatch.setenv("USERLINK_SECRET_KEY", TEST_SECRET)
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=stdin)
+
+    return invoke

@@ -6,31 +6,14 @@ import re
 
 import pytest
 from pydantic import ValidationError
-from typer.testing import CliRunner, Result
 
-from userlink.cli import cli
 from userlink.config import Settings
 from userlink.kit import secrets
 from userlink.models import api_keys, apps
 from userlink_testing.factories.devices import bearer, issue_code
 from userlink_testing.factories.records import count_rows
-from userlink_testing.live import TEST_SECRET
 
 TOKEN = re.compile(r"\bul[ksar]_[0-9A-Za-z]{46}\b")
-
-
-@pytest.fixture
-def run(monkeypatch, database_url, live):
-    """`userlink …` as an operator would type it, on the database the live server uses."""
-    monkeypatch.setenv("USERLINK_DATABASE_URL", database_url)
-    monkeypatch.setenv("USERLINK_ENVIRONMENT", "test")
-    monkeypatch.setenv("USERLINK_SECRET_KEY", TEST_SECRET)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args))
-
-    return invoke
 
 
 def field(output: str, name: str) -> str:

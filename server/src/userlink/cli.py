@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import os
 import secrets as stdlib_secrets
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
 from userlink import migrate as migrations
+from userlink.accounts import rules as account_rules
+from userlink.accounts import service as accounts
+from userlink.accounts.rules import Role
 from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
 from userlink.kit.clock import SystemClock, iso_utc
+from userlink.kit.passwords import hash_password
 from userlink.runtime import build_runtime
 from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import install_lifecycle
@@ -29,6 +35,8 @@ cli.add_typer(apps_cli, name="apps")
 installs_cli = typer.Typer(help="Installs of users.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(installs_cli, name="installs")
+accounts_cli = typer.Typer(help="Dashboard accounts and organisations.", no_args_is_help=True)
+cli.add_typer(accounts_cli, name="accounts")
 
 
 def load_settings() -> Settings:
@@ -107,7 +115,10 @@ def serve_command(
     if bootstrap_dev_app:
         _bootstrap_development_app(settings)
     base = f"http://{settings.host}:{settings.port}"
-    typer.secho(f"userlink is serving on {base}  (API docs: {base}/docs)", fg="green")
+    typer.secho(
+        f"userlink is serving on {base}  (dashboard: {base}/dashboard/, API docs: {base}/docs)",
+        fg="green",
+    )
     uvicorn.run(
         "userlink.asgi:create_app_from_environment",
         factory=True,
@@ -131,32 +142,40 @@ def default_workers(settings: Settings) -> int:
     return 1
 
 
+DEVELOPMENT_OWNER_EMAIL = "owner@example.com"
+
+
 def _bootstrap_development_app(settings: Settings) -> None:
     if settings.environment is not Environment.DEVELOPMENT:
         typer.secho("--bootstrap-dev-app only runs with USERLINK_ENVIRONMENT=development", err=True)
         raise typer.Exit(2)
+    # Hashed before the transaction: argon2 takes a moment and the transaction need not wait.
+    owner_password = stdlib_secrets.token_urlsafe(12)
+    owner_password_hash = hash_password(owner_password)
     with unit_of_work() as work:
         if apps.list_apps(work):
             typer.echo(
-                "Development app exists already; its keys were shown on first start. "
-                "New key: .venv/bin/userlink keys create <app id> --scope user.link"
+                "Development app exists already; the first owner's password was shown on first "
+                "start. Make API keys in the dashboard."
             )
             return
-        created = apps.create_app(work, name="Development app")
-        link_key = api_keys.create_key(
-            work, created.app.id, name="development user.link", scopes=["user.link"]
-        )
-        read_key = api_keys.create_key(
+        organisation = accounts.find_or_create_organisation(work, "Development")
+        owner = accounts.create_account(
             work,
-            created.app.id,
-            name="development user.read+user.delete",
-            scopes=["user.read", "user.delete"],
+            DEVELOPMENT_OWNER_EMAIL,
+            password_hash=owner_password_hash,
+            must_change_password=True,
         )
-    typer.secho("\nFirst start: a development app was created. Shown once, keep them:", bold=True)
-    typer.echo(f"  app id       {created.app.id}")
-    typer.echo(f"  app secret   {created.secret}")
-    typer.echo(f"  API key (user.link)              {link_key.token}")
-    typer.echo(f"  API key (user.read, user.delete) {read_key.token}\n")
+        accounts.add_member(work, organisation.id, owner.id, Role.OWNER)
+        created = apps.create_app(work, name="Development app", organisation_id=organisation.id)
+    base = f"http://{settings.host}:{settings.port}"
+    # API keys are made in the dashboard (DESIGN §4), so none is printed here.
+    typer.secho("\nFirst start. Shown once, keep them:", bold=True)
+    typer.echo(f"  dashboard     {base}/dashboard/")
+    typer.echo(f"  email         {DEVELOPMENT_OWNER_EMAIL}")
+    typer.echo(f"  password      {owner_password}   (works once: you choose yours at login)")
+    typer.echo(f'  app id        {created.app.id}   ("Development app")')
+    typer.echo(f"  app secret    {created.secret}   (legacy SDK init)\n")
 
 
 @apps_cli.command("create")
@@ -169,14 +188,51 @@ def apps_create(
         ),
     ] = None,
     linking: Annotated[bool, typer.Option(help="Allow legacy install-id linking.")] = True,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            help="Its organisation (created when new). Without one, only operators see the app "
+            "in the dashboard."
+        ),
+    ] = None,
 ) -> None:
     """Create an app; prints its id and its secret (once)."""
     with unit_of_work() as work:
+        organisation = accounts.find_or_create_organisation(work, org) if org else None
         created = apps.create_app(
-            work, name=name, code_lifetime_seconds=code_lifetime, linking_enabled=linking
+            work,
+            name=name,
+            code_lifetime_seconds=code_lifetime,
+            linking_enabled=linking,
+            organisation_id=organisation.id if organisation else None,
         )
     typer.echo(f"app id      {created.app.id}")
     typer.echo(f"app secret  {created.secret}   (shown once)")
+    if organisation is not None:
+        typer.echo(f"org         {organisation.name}")
+
+
+OverlapHours = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=168,
+        help="Hours the replaced credential keeps working (0: it stops at once; at most 7 days).",
+    ),
+]
+
+
+@apps_cli.command("rotate-secret")
+def apps_rotate_secret(app_id: str, overlap_hours: OverlapHours = 0) -> None:
+    """Give an app a new secret; prints it once. The old one works for the overlap."""
+    with unit_of_work() as work:
+        rotated = apps.rotate_secret(
+            work, parse_uuid(app_id), overlap=timedelta(hours=overlap_hours)
+        )
+    typer.echo(f"app id      {rotated.app.id}")
+    typer.echo(f"app secret  {rotated.secret}   (shown once)")
+    until = rotated.previous_secret_expires_at
+    typer.echo(f"previous    {'works until ' + iso_utc(until) if until else 'stopped working'}")
 
 
 @apps_cli.command("list")
@@ -251,6 +307,22 @@ def keys_list(app_id: str) -> None:
         )
 
 
+@keys_cli.command("roll")
+def keys_roll(app_id: str, key_id: str, overlap_hours: OverlapHours = 0) -> None:
+    """Replace a key: a new one with the same name and scopes, printed once; the old one works
+    for the overlap."""
+    with unit_of_work() as work:
+        rolled = api_keys.roll_key(
+            work, parse_uuid(app_id), parse_uuid(key_id), overlap=timedelta(hours=overlap_hours)
+        )
+    created = rolled.replacement
+    typer.echo(f"key id   {created.key.id}")
+    typer.echo(f"scopes   {' '.join(sorted(created.key.scopes))}")
+    typer.echo(f"expires  {iso_utc(created.key.expires_at)}")
+    typer.echo(f"API key  {created.token}   (shown once; only a hash is stored)")
+    typer.echo(f"old key  {rolled.rolled.id} works until {iso_utc(rolled.rolled.expires_at)}")
+
+
 @installs_cli.command("disable")
 def installs_disable(install_id: str) -> None:
     """Disable an install at once: its credentials stop working and it loses the active role."""
@@ -265,6 +337,64 @@ def keys_revoke(app_id: str, key_id: str) -> None:
     with unit_of_work() as work:
         key = api_keys.revoke_key(work, parse_uuid(app_id), parse_uuid(key_id))
     typer.echo(f"{key.id} revoked at {iso_utc(key.revoked_at) if key.revoked_at else '?'}")
+
+
+def _read_new_password(email: str, *, from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = account_rules.password_problem(password, email)
+    if problem:
+        typer.secho(problem, fg="red", err=True)
+        raise typer.Exit(2)
+    return password
+
+
+@accounts_cli.command("create")
+def accounts_create(
+    email: Annotated[str, typer.Argument(help="The login; stored lowercased.")],
+    org: Annotated[str, typer.Option(help="Organisation (created when new).")],
+    role: Annotated[Role, typer.Option(help="owner, developer or viewer.")] = Role.OWNER,
+    operator: Annotated[
+        bool, typer.Option("--operator", help="A platform operator: every organisation.")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a dashboard account in an organisation; the password is asked for (never an
+    argument, which would stay in the shell's history)."""
+    normalised = account_rules.normalise_email(email)
+    if normalised is None:
+        typer.secho(f"{email!r} is not an email address", fg="red", err=True)
+        raise typer.Exit(2)
+    password_hash = hash_password(_read_new_password(normalised, from_stdin=password_stdin))
+    with unit_of_work() as work:
+        organisation = accounts.find_or_create_organisation(work, org)
+        account = accounts.create_account(
+            work, normalised, password_hash=password_hash, is_operator=operator
+        )
+        accounts.add_member(work, organisation.id, account.id, role)
+    operator_note = ", platform operator" if operator else ""
+    typer.echo(
+        f"{account.id}  {account.email}  {role.value} of {organisation.name!r}{operator_note}"
+    )
+
+
+@accounts_cli.command("list")
+def accounts_list() -> None:
+    """List organisations and their members."""
+    with unit_of_work() as work:
+        listing = [
+            (organisation, accounts.members_of(work, organisation.id))
+            for organisation in accounts.list_organisations(work)
+        ]
+    for organisation, members in listing:
+        typer.echo(f"{organisation.id}  {organisation.name!r}")
+        for member in members:
+            totp = "totp" if member.totp_enabled else "no totp"
+            typer.echo(f"  {member.account_id}  {member.email}  {member.role.value}  {totp}")
 
 
 def main() -> None:

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     # proxy is trusted: anything able to reach the port could otherwise choose its own bucket.
     forwarded_allow_ips: str = ""
 
+    # The dashboard (docs/dashboard.md). Sessions end after this long without a page, and after
+    # the absolute limit whatever happens.
+    dashboard_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    dashboard_session_absolute_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # TOTP is always required of owners and operators; this requires it of every account.
+    dashboard_totp_required_for_all: bool = False
+    # Failed logins (wrong password or wrong second factor) per account and per client address.
+    rate_limit_login_failures_per_account: str = "10/15 minutes"
+    rate_limit_login_failures_per_address: str = "50/15 minutes"
+
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -41,12 +41,111 @@ HASH = String(64)
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", TZ, nullable=False),
+)
+
+# People who use the dashboard. Emails are stored lowercased.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    # A password someone else chose (the first owner's, printed by `make run`): replaced at the
+    # next login.
+    Column("must_change_password", Boolean, nullable=False),
+    # The people who run the platform: every organisation, installs, the audit of everything.
+    Column("is_operator", Boolean, nullable=False),
+    # The TOTP secret must be read back to check a code, so it is encrypted (kit/sealing.py)
+    # rather than hashed; set while enrolling, confirmed by totp_enabled_at.
+    Column("totp_secret_sealed", String(255), nullable=True),
+    Column("totp_enabled_at", TZ, nullable=True),
+    # The time step of the last code accepted: a code is good once (RFC 6238 §5.2).
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("created_at", TZ, nullable=False),
+)
+
+# owner | developer | viewer (accounts/rules.py)
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "organisation_id",
+        ID,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("role", String(16), nullable=False),
+    Column("created_at", TZ, nullable=False),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("code_hash", HASH, nullable=False, unique=True),
+    Column("created_at", TZ, nullable=False),
+    Column("used_at", TZ, nullable=True),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "organisation_id", ID, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", HASH, nullable=False, unique=True),
+    Column("invited_by", ID, nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("accepted_at", TZ, nullable=True),
+    Column("revoked_at", TZ, nullable=True),
+)
+
+# Dashboard logins. The cookie holds a random token; only its keyed hash is stored.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("token_hash", HASH, nullable=False, unique=True),
+    Column("created_at", TZ, nullable=False),
+    Column("last_seen_at", TZ, nullable=False),
+    # The absolute limit; the idle limit counts from last_seen_at.
+    Column("expires_at", TZ, nullable=False),
+    # NULL until the second factor was given (or, for an account without one, at login).
+    Column("second_factor_at", TZ, nullable=True),
+    Column("revoked_at", TZ, nullable=True),
+    Column("client_address", String(64), nullable=True),
+    Column("user_agent", String(200), nullable=True),
+)
+
 apps = Table(
     "apps",
     metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("secret_hash", HASH, nullable=False),
+    # During a rotation's overlap the previous secret still opens legacy SDK inits.
+    Column("previous_secret_hash", HASH, nullable=True),
+    Column("previous_secret_expires_at", TZ, nullable=True),
+    # NULL for apps made by the CLI without --org: only operators see them in the dashboard.
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=True, index=True),
     Column("code_lifetime_seconds", Integer, nullable=False),
     Column("linking_enabled", Boolean, nullable=False, default=True),
     Column("is_remote_enabled", Boolean, nullable=False, default=True),
@@ -67,6 +166,8 @@ api_keys = Table(
     Column("expires_at", TZ, nullable=False),
     Column("revoked_at", TZ, nullable=True),
     Column("last_used_at", TZ, nullable=True),
+    # "account:<id>" for the dashboard, "cli" for the operator CLI.
+    Column("created_by", String(80), nullable=True),
 )
 
 users = Table(
@@ -88,7 +189,7 @@ installs = Table(
     "installs",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("installation_nonce_hash", HASH, nullable=False),
     Column("platform", String(16), nullable=False),
@@ -164,6 +265,8 @@ audit_events = Table(
     Column("install_id", ID, nullable=True),
     Column("request_ref", String(64), nullable=True),
     Column("details", JSON, nullable=False),
+    # A user's identity events, newest first (the dashboard's user page).
+    Index("ix_audit_events_user_id_id", "user_id", "id"),
 )
 
 payloads = Table(

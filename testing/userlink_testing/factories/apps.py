@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from userlink.apps import service as apps
 from userlink.apps.service import CreatedApp
 from userlink.runtime import Runtime
@@ -11,6 +13,7 @@ def make_app(
     name: str = "Test app",
     code_lifetime_seconds: int = 600,
     linking_enabled: bool = True,
+    organisation_id: uuid.UUID | None = None,
 ) -> CreatedApp:
     with runtime.unit_of_work() as work:
         return apps.create_app(
@@ -18,6 +21,7 @@ def make_app(
             name=name,
             code_lifetime_seconds=code_lifetime_seconds,
             linking_enabled=linking_enabled,
+            organisation_id=organisation_id,
         )
 
 

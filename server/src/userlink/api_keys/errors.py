@@ -53,3 +53,18 @@ class InvalidScopes(ValidationFailed):
 class InvalidKeyLifetime(ValidationFailed):
     error_code = "INVALID_KEY_LIFETIME"
     default_message = "An API key lives between 1 and 365 days."
+
+
+class InvalidKeyName(ValidationFailed):
+    error_code = "INVALID_KEY_NAME"
+    default_message = "A key's name has at most 200 characters."
+
+
+class InvalidKeyOverlap(ValidationFailed):
+    error_code = "INVALID_KEY_OVERLAP"
+    default_message = "A rolled key may keep working between 0 hours and 7 days."
+
+
+class ApiKeyNotActive(Conflict):
+    error_code = "API_KEY_NOT_ACTIVE"
+    default_message = "Only an active key can be rolled; this one is revoked or expired."

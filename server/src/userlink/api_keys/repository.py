@@ -23,6 +23,7 @@ _FIND_WITH_APP = (
         apps.c.linking_enabled.label("app_linking_enabled"),
         apps.c.is_remote_enabled.label("app_is_remote_enabled"),
         apps.c.created_at.label("app_created_at"),
+        apps.c.organisation_id.label("app_organisation_id"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))
@@ -65,6 +66,23 @@ class ApiKeyRepository:
         )
         return int(self._connection.execute(query).scalar_one())
 
+    def count_active_by_app(
+        self, app_ids: Sequence[uuid.UUID], now: datetime
+    ) -> dict[uuid.UUID, int]:
+        """Active keys per app, for the apps given (an app without any is absent)."""
+        if not app_ids:
+            return {}
+        query = (
+            select(api_keys.c.app_id, func.count())
+            .where(
+                api_keys.c.app_id.in_(app_ids),
+                api_keys.c.revoked_at.is_(None),
+                api_keys.c.expires_at > now,
+            )
+            .group_by(api_keys.c.app_id)
+        )
+        return {app_id: int(count) for app_id, count in self._connection.execute(query).all()}
+
     def list_for_app(self, app_id: uuid.UUID) -> Sequence[RowMapping]:
         query = (
             select(api_keys)
@@ -82,6 +100,11 @@ class ApiKeyRepository:
             update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+
+    def set_expiry(self, key_id: uuid.UUID, expires_at: datetime) -> None:
+        self._connection.execute(
+            update(api_keys).where(api_keys.c.id == key_id).values(expires_at=expires_at)
         )
 
     def touch(self, key_id: uuid.UUID, now: datetime) -> None:

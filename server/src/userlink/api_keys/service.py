@@ -12,17 +12,21 @@ from sqlalchemy import RowMapping
 from userlink.api_keys import rules
 from userlink.api_keys.errors import (
     ApiKeyExpired,
+    ApiKeyNotActive,
     ApiKeyNotAllowed,
     ApiKeyNotFound,
     ApiKeyRevoked,
     InsufficientScope,
     InvalidApiKey,
     InvalidKeyLifetime,
+    InvalidKeyName,
+    InvalidKeyOverlap,
     InvalidScopes,
     TooManyApiKeys,
 )
 from userlink.api_keys.repository import ApiKeyRepository
 from userlink.api_keys.rules import Scope
+from userlink.apps.errors import AppNotFound
 from userlink.apps.repository import AppRepository
 from userlink.apps.service import App, get_app
 from userlink.audit.rules import AuditEvent
@@ -47,6 +51,9 @@ class ApiKey:
     expires_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    # "account:<id>" for the dashboard, "cli" for the operator CLI; None for keys made before
+    # anyone was recorded.
+    created_by: str | None = None
 
     def state(self, now: datetime) -> str:
         if self.revoked_at is not None:
@@ -67,6 +74,7 @@ class ApiKey:
             expires_at=as_utc(row["expires_at"]),
             revoked_at=as_utc(row["revoked_at"]) if row["revoked_at"] else None,
             last_used_at=as_utc(row["last_used_at"]) if row["last_used_at"] else None,
+            created_by=row["created_by"],
         )
 
 
@@ -100,42 +108,27 @@ def create_key(
     name: str,
     scopes: list[str],
     lifetime_days: int | None = None,
+    actor: str = "cli",
 ) -> CreatedApiKey:
     parsed_scopes = rules.parse_scopes(scopes)
     if parsed_scopes is None:
         raise InvalidScopes()
-    days = lifetime_days or work.settings.api_key_default_lifetime_days
-    if not 1 <= days <= 365:
+    days = work.settings.api_key_default_lifetime_days if lifetime_days is None else lifetime_days
+    if not rules.is_valid_lifetime_days(days):
         raise InvalidKeyLifetime()
-    get_app(work, app_id)
-    # Serialise key creation per app so two creations cannot both pass the active-key limit.
-    AppRepository(work.connection).get_for_update(app_id)
-    repository = ApiKeyRepository(work.connection)
-    now = work.clock.now()
-    if repository.count_active(app_id, now) >= work.settings.max_active_api_keys_per_app:
-        raise TooManyApiKeys()
-    token = secrets.generate(secrets.SecretKind.API_KEY)
-    key_id = new_id()
-    repository.insert(
-        id=key_id,
-        app_id=app_id,
-        name=name.strip() or "unnamed",
-        token_hash=work.hasher.hash(token),
-        hint=rules.hint(token),
-        scopes=sorted(s.value for s in parsed_scopes),
-        created_at=now,
-        expires_at=now + timedelta(days=days),
+    clean_name = rules.clean_name(name)
+    if clean_name is None:
+        raise InvalidKeyName()
+    _lock_app(work, app_id)
+    _ensure_room(work, app_id, replacing=False)
+    return _issue(
+        work,
+        app_id,
+        name=clean_name,
+        scopes=parsed_scopes,
+        lifetime=timedelta(days=days),
+        actor=actor,
     )
-    work.audit.record(
-        AuditEvent.API_KEY_CREATED,
-        app_id=app_id,
-        actor="operator",
-        key_id=str(key_id),
-        scopes=sorted(s.value for s in parsed_scopes),
-    )
-    row = repository.get(app_id, key_id)
-    assert row is not None
-    return CreatedApiKey(key=ApiKey.from_row(row), token=token)
 
 
 def list_keys(work: UnitOfWork, app_id: uuid.UUID) -> list[ApiKey]:
@@ -143,7 +136,15 @@ def list_keys(work: UnitOfWork, app_id: uuid.UUID) -> list[ApiKey]:
     return [ApiKey.from_row(row) for row in ApiKeyRepository(work.connection).list_for_app(app_id)]
 
 
-def revoke_key(work: UnitOfWork, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+def active_key_counts(work: UnitOfWork, app_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Active keys per app, 0 included."""
+    counts = ApiKeyRepository(work.connection).count_active_by_app(app_ids, work.clock.now())
+    return {app_id: counts.get(app_id, 0) for app_id in app_ids}
+
+
+def revoke_key(
+    work: UnitOfWork, app_id: uuid.UUID, key_id: uuid.UUID, *, actor: str = "cli"
+) -> ApiKey:
     repository = ApiKeyRepository(work.connection)
     row = repository.get(app_id, key_id)
     if row is None:
@@ -151,13 +152,117 @@ def revoke_key(work: UnitOfWork, app_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey
     if row["revoked_at"] is None:
         repository.mark_revoked(key_id, work.clock.now())
         work.audit.record(
-            AuditEvent.API_KEY_REVOKED, app_id=app_id, actor="operator", key_id=str(key_id)
+            AuditEvent.API_KEY_REVOKED, app_id=app_id, actor=actor, key_id=str(key_id)
         )
         # This process bites at once; others within `credential_cache_seconds`.
         work.lookups.clear()
     updated = repository.get(app_id, key_id)
     assert updated is not None
     return ApiKey.from_row(updated)
+
+
+@dataclass(frozen=True)
+class RolledApiKey:
+    replacement: CreatedApiKey  # its token shown once
+    rolled: ApiKey  # the old key, now expiring at the end of the overlap
+
+
+def roll_key(
+    work: UnitOfWork,
+    app_id: uuid.UUID,
+    key_id: uuid.UUID,
+    *,
+    overlap: timedelta,
+    actor: str = "cli",
+) -> RolledApiKey:
+    """A new key with the old one's name, scopes and lifetime; the old one keeps working for
+    `overlap` (never longer than it would have anyway), so a backend can switch without a gap."""
+    if not rules.is_valid_roll_overlap(overlap):
+        raise InvalidKeyOverlap()
+    _lock_app(work, app_id)
+    repository = ApiKeyRepository(work.connection)
+    row = repository.get(app_id, key_id)
+    if row is None:
+        raise ApiKeyNotFound()
+    old = ApiKey.from_row(row)
+    now = work.clock.now()
+    if old.state(now) != "active":
+        raise ApiKeyNotActive()
+    _ensure_room(work, app_id, replacing=True)
+    replacement = _issue(
+        work,
+        app_id,
+        name=old.name,
+        scopes=old.scopes,
+        lifetime=rules.replacement_lifetime(old.created_at, old.expires_at),
+        actor=actor,
+    )
+    repository.set_expiry(key_id, rules.rolled_expiry(old.expires_at, now, overlap))
+    work.audit.record(
+        AuditEvent.API_KEY_ROLLED,
+        app_id=app_id,
+        actor=actor,
+        key_id=str(key_id),
+        replacement_key_id=str(replacement.key.id),
+        overlap_seconds=int(overlap.total_seconds()),
+    )
+    # The old key's new expiry bites in this process at once; others within
+    # `credential_cache_seconds`.
+    work.lookups.clear()
+    rolled = repository.get(app_id, key_id)
+    assert rolled is not None
+    return RolledApiKey(replacement=replacement, rolled=ApiKey.from_row(rolled))
+
+
+def _lock_app(work: UnitOfWork, app_id: uuid.UUID) -> None:
+    """The app, locked: key creations and rolls of one app are serialised, so two of them
+    cannot both pass the active-key limit."""
+    if AppRepository(work.connection).get_for_update(app_id) is None:
+        raise AppNotFound()
+
+
+def _ensure_room(work: UnitOfWork, app_id: uuid.UUID, *, replacing: bool) -> None:
+    limit = work.settings.max_active_api_keys_per_app
+    active = ApiKeyRepository(work.connection).count_active(app_id, work.clock.now())
+    if not rules.may_add_key(active, limit, replacing=replacing):
+        raise TooManyApiKeys(f"An app holds at most {limit} active API keys; revoke one first.")
+
+
+def _issue(
+    work: UnitOfWork,
+    app_id: uuid.UUID,
+    *,
+    name: str,
+    scopes: frozenset[Scope],
+    lifetime: timedelta,
+    actor: str,
+) -> CreatedApiKey:
+    repository = ApiKeyRepository(work.connection)
+    now = work.clock.now()
+    token = secrets.generate(secrets.SecretKind.API_KEY)
+    key_id = new_id()
+    scope_names = sorted(s.value for s in scopes)
+    repository.insert(
+        id=key_id,
+        app_id=app_id,
+        name=name,
+        token_hash=work.hasher.hash(token),
+        hint=rules.hint(token),
+        scopes=scope_names,
+        created_at=now,
+        expires_at=now + lifetime,
+        created_by=actor,
+    )
+    work.audit.record(
+        AuditEvent.API_KEY_CREATED,
+        app_id=app_id,
+        actor=actor,
+        key_id=str(key_id),
+        scopes=scope_names,
+    )
+    row = repository.get(app_id, key_id)
+    assert row is not None
+    return CreatedApiKey(key=ApiKey.from_row(row), token=token)
 
 
 @dataclass(frozen=True)
@@ -197,6 +302,7 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             linking_enabled=row["app_linking_enabled"],
             is_remote_enabled=row["app_is_remote_enabled"],
             created_at=as_utc(row["app_created_at"]),
+            organisation_id=row["app_organisation_id"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

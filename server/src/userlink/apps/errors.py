@@ -21,3 +21,13 @@ class AppDisabled(Forbidden):
 class InvalidCodeLifetime(ValidationFailed):
     error_code = "INVALID_CODE_LIFETIME"
     default_message = "The code lifetime must be between 10 and 600 seconds."
+
+
+class InvalidAppName(ValidationFailed):
+    error_code = "INVALID_APP_NAME"
+    default_message = "An app needs a name of at most 200 characters."
+
+
+class InvalidSecretOverlap(ValidationFailed):
+    error_code = "INVALID_SECRET_OVERLAP"
+    default_message = "The previous secret may keep working between 0 hours and 7 days."

@@ -28,5 +28,13 @@ class AppRepository:
     def list_all(self) -> Sequence[RowMapping]:
         return self._connection.execute(select(apps).order_by(apps.c.created_at)).mappings().all()
 
+    def list_of_organisation(self, organisation_id: uuid.UUID) -> Sequence[RowMapping]:
+        query = (
+            select(apps)
+            .where(apps.c.organisation_id == organisation_id)
+            .order_by(apps.c.created_at)
+        )
+        return self._connection.execute(query).mappings().all()
+
     def update(self, app_id: uuid.UUID, **values: Any) -> None:
         self._connection.execute(update(apps).where(apps.c.id == app_id).values(**values))

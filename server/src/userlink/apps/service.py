@@ -5,7 +5,8 @@ from __future__ import annotations
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import RowMapping
 
@@ -14,7 +15,9 @@ from userlink.apps.errors import (
     AppDisabled,
     AppNotFound,
     InvalidAppCredentials,
+    InvalidAppName,
     InvalidCodeLifetime,
+    InvalidSecretOverlap,
 )
 from userlink.apps.repository import AppRepository
 from userlink.audit.rules import AuditEvent
@@ -32,6 +35,8 @@ class App:
     linking_enabled: bool
     is_remote_enabled: bool
     created_at: datetime
+    # None for an app made by the CLI without an organisation (operators only see it).
+    organisation_id: uuid.UUID | None = None
 
     @classmethod
     def from_row(cls, row: RowMapping) -> App:
@@ -42,6 +47,7 @@ class App:
             linking_enabled=row["linking_enabled"],
             is_remote_enabled=row["is_remote_enabled"],
             created_at=as_utc(row["created_at"]),
+            organisation_id=row["organisation_id"],
         )
 
 
@@ -51,14 +57,30 @@ class CreatedApp:
     secret: str  # shown once
 
 
+@dataclass(frozen=True)
+class RotatedSecret:
+    app: App
+    secret: str  # shown once
+    # Until when the replaced secret still opens legacy SDK inits; None: it stopped at once.
+    previous_secret_expires_at: datetime | None
+
+
+# Compared against when there is nothing to compare with, so every check costs the same.
+_NO_HASH = "0" * 64
+
+
 def create_app(
     work: UnitOfWork,
     *,
     name: str,
     code_lifetime_seconds: int | None = None,
     linking_enabled: bool = True,
-    actor: str = "operator",
+    actor: str = "cli",
+    organisation_id: uuid.UUID | None = None,
 ) -> CreatedApp:
+    clean_name = rules.clean_name(name)
+    if clean_name is None:
+        raise InvalidAppName()
     if code_lifetime_seconds is None:
         code_lifetime_seconds = work.settings.default_code_lifetime_seconds
     if not rules.is_valid_code_lifetime(code_lifetime_seconds):
@@ -67,12 +89,13 @@ def create_app(
     secret = secrets.generate(secrets.SecretKind.APP_SECRET)
     AppRepository(work.connection).insert(
         id=app_id,
-        name=name,
+        name=clean_name,
         secret_hash=work.hasher.hash(secret),
         code_lifetime_seconds=code_lifetime_seconds,
         linking_enabled=linking_enabled,
         is_remote_enabled=True,
         created_at=work.clock.now(),
+        organisation_id=organisation_id,
     )
     work.audit.record(AuditEvent.APP_CREATED, app_id=app_id, actor=actor)
     return CreatedApp(app=get_app(work, app_id), secret=secret)
@@ -96,8 +119,15 @@ def get_app_recent(work: UnitOfWork, app_id: uuid.UUID) -> App:
     return app
 
 
-def list_apps(work: UnitOfWork) -> list[App]:
-    return [App.from_row(row) for row in AppRepository(work.connection).list_all()]
+def list_apps(work: UnitOfWork, *, organisation_id: uuid.UUID | None = None) -> list[App]:
+    """Every app, or an organisation's."""
+    repository = AppRepository(work.connection)
+    rows = (
+        repository.list_all()
+        if organisation_id is None
+        else repository.list_of_organisation(organisation_id)
+    )
+    return [App.from_row(row) for row in rows]
 
 
 def update_settings(
@@ -107,31 +137,96 @@ def update_settings(
     code_lifetime_seconds: int | None = None,
     linking_enabled: bool | None = None,
     is_remote_enabled: bool | None = None,
+    actor: str = "cli",
 ) -> App:
-    get_app(work, app_id)
-    values: dict[str, object] = {}
-    if code_lifetime_seconds is not None:
-        if not rules.is_valid_code_lifetime(code_lifetime_seconds):
-            raise InvalidCodeLifetime()
-        values["code_lifetime_seconds"] = code_lifetime_seconds
-    if linking_enabled is not None:
-        values["linking_enabled"] = linking_enabled
-    if is_remote_enabled is not None:
-        values["is_remote_enabled"] = is_remote_enabled
-    if values:
-        AppRepository(work.connection).update(app_id, **values)
-        # This process sees the change at once; others within `credential_cache_seconds`.
-        work.lookups.clear()
+    """Change the settings given (None: unchanged); what really changed is audited."""
+    app = get_app(work, app_id)
+    if code_lifetime_seconds is not None and not rules.is_valid_code_lifetime(
+        code_lifetime_seconds
+    ):
+        raise InvalidCodeLifetime()
+    wanted = {
+        "code_lifetime_seconds": code_lifetime_seconds,
+        "linking_enabled": linking_enabled,
+        "is_remote_enabled": is_remote_enabled,
+    }
+    changes: dict[str, Any] = {
+        setting: value
+        for setting, value in wanted.items()
+        if value is not None and value != getattr(app, setting)
+    }
+    if not changes:
+        return app
+    AppRepository(work.connection).update(app_id, **changes)
+    work.audit.record(AuditEvent.APP_SETTINGS_CHANGED, app_id=app_id, actor=actor, **changes)
+    # This process sees the change at once; others within `credential_cache_seconds`.
+    work.lookups.clear()
     return get_app(work, app_id)
+
+
+def rotate_secret(
+    work: UnitOfWork, app_id: uuid.UUID, *, overlap: timedelta, actor: str = "cli"
+) -> RotatedSecret:
+    """A new app secret. The one it replaces keeps opening legacy SDK inits for `overlap` (so
+    apps already shipped with it keep working while an update goes out); a second rotation
+    within the overlap ends the oldest secret at once: only one previous secret is kept."""
+    if not rules.is_valid_secret_overlap(overlap):
+        raise InvalidSecretOverlap()
+    repository = AppRepository(work.connection)
+    # Locked: two rotations at once must not both keep the same previous secret.
+    row = repository.get_for_update(app_id)
+    if row is None:
+        raise AppNotFound()
+    secret = secrets.generate(secrets.SecretKind.APP_SECRET)
+    previous_expires_at = work.clock.now() + overlap if overlap > timedelta(0) else None
+    repository.update(
+        app_id,
+        secret_hash=work.hasher.hash(secret),
+        previous_secret_hash=row["secret_hash"] if previous_expires_at else None,
+        previous_secret_expires_at=previous_expires_at,
+    )
+    work.audit.record(
+        AuditEvent.APP_SECRET_ROTATED,
+        app_id=app_id,
+        actor=actor,
+        overlap_seconds=int(overlap.total_seconds()),
+    )
+    return RotatedSecret(
+        app=App.from_row(row), secret=secret, previous_secret_expires_at=previous_expires_at
+    )
+
+
+def previous_secret_expiry(work: UnitOfWork, app_id: uuid.UUID) -> datetime | None:
+    """When the secret replaced by the last rotation stops working, while it still works."""
+    row = AppRepository(work.connection).get(app_id)
+    if row is None:
+        raise AppNotFound()
+    expires_at = _previous_secret_expires_at(row)
+    return expires_at if rules.previous_secret_open(expires_at, work.clock.now()) else None
+
+
+def _previous_secret_expires_at(row: RowMapping) -> datetime | None:
+    expires_at = row["previous_secret_expires_at"]
+    return as_utc(expires_at) if expires_at is not None else None
 
 
 def authenticate_app(work: UnitOfWork, app_id: uuid.UUID | None, secret: str) -> App:
     """Legacy SDK init: app id + app secret. Same answer for unknown app and wrong secret."""
     row = AppRepository(work.connection).get(app_id) if app_id is not None else None
-    # Hash even when the app is unknown so both failures take the same time.
+    # Hash and compare twice even when the app is unknown or has no previous secret, so every
+    # failure takes the same time.
     presented = work.hasher.hash(secret)
-    expected = row["secret_hash"] if row is not None else "0" * 64
-    if row is None or not hmac.compare_digest(presented, expected):
+    current = row["secret_hash"] if row is not None else _NO_HASH
+    previous = _NO_HASH
+    if (
+        row is not None
+        and row["previous_secret_hash"] is not None
+        and rules.previous_secret_open(_previous_secret_expires_at(row), work.clock.now())
+    ):
+        previous = row["previous_secret_hash"]
+    matches_current = hmac.compare_digest(presented, current)
+    matches_previous = hmac.compare_digest(presented, previous)
+    if row is None or not (matches_current or matches_previous):
         raise InvalidAppCredentials()
     app = App.from_row(row)
     ensure_enabled(app)

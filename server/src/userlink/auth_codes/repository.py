@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
+from userlink.kit.periods import day_index
 from userlink.models import auth_codes
 
 # Hot statements are built once (here) and executed with parameters, so each call only looks
@@ -68,3 +79,30 @@ class AuthCodeRepository:
                 auth_codes.c.app_id == app_id, auth_codes.c.external_id == external_id
             )
         )
+
+    def count_per_day(
+        self, app_id: uuid.UUID, edges: Sequence[datetime], now: datetime
+    ) -> dict[str, Sequence[RowMapping]]:
+        """Per day between the first and last edge, the app's codes issued, redeemed, and expired
+        unredeemed (by the day their expiry passed, up to now): rows of (day, codes)."""
+        app = auth_codes.c.app_id == app_id
+        counted = {
+            "issued": (auth_codes.c.created_at, [app]),
+            "redeemed": (auth_codes.c.redeemed_at, [app]),
+            "expired": (
+                auth_codes.c.expires_at,
+                [app, auth_codes.c.redeemed_at.is_(None), auth_codes.c.expires_at <= now],
+            ),
+        }
+        answers: dict[str, Sequence[RowMapping]] = {}
+        for name, (moment, conditions) in counted.items():
+            # The day computed in a subquery and grouped outside: the CASE's bound edges then
+            # appear once, which PostgreSQL needs to match a GROUP BY expression.
+            days = (
+                select(day_index(moment, edges).label("day"))
+                .where(*conditions, moment >= edges[0], moment < edges[-1])
+                .subquery()
+            )
+            query = select(days.c.day, func.count().label("codes")).group_by(days.c.day)
+            answers[name] = self._connection.execute(query).mappings().all()
+        return answers

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import RowMapping
 
@@ -19,7 +20,7 @@ from userlink.auth_codes.errors import (
     InvalidExternalId,
 )
 from userlink.auth_codes.repository import AuthCodeRepository
-from userlink.kit import secrets
+from userlink.kit import periods, secrets
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
 from userlink.unit_of_work import UnitOfWork
@@ -138,3 +139,31 @@ def record_outcome(
 
 def delete_pending_for(work: UnitOfWork, app_id: uuid.UUID, external_id: str) -> None:
     AuthCodeRepository(work.connection).delete_for_external_id(app_id, external_id)
+
+
+@dataclass(frozen=True)
+class CodesPerDay:
+    """Counts per day, in the order of `days`."""
+
+    days: list[date]
+    issued: list[int]
+    redeemed: list[int]
+    expired: list[int]
+
+
+def per_day(work: UnitOfWork, app_id: uuid.UUID, days: Sequence[date]) -> CodesPerDay:
+    """The app's codes per UTC day: issued, redeemed, and expired unredeemed. Counted from the
+    codes stored: those of an erased user went with it."""
+    counted = AuthCodeRepository(work.connection).count_per_day(
+        app_id, periods.boundaries(days), work.clock.now()
+    )
+    series = {name: [0] * len(days) for name in ("issued", "redeemed", "expired")}
+    for name, rows in counted.items():
+        for row in rows:
+            series[name][int(row["day"])] = int(row["codes"])
+    return CodesPerDay(
+        days=list(days),
+        issued=series["issued"],
+        redeemed=series["redeemed"],
+        expired=series["expired"],
+    )

@@ -9,7 +9,9 @@ from fastapi import Depends, FastAPI
 
 from userlink.config import Settings
 from userlink.errors import UserlinkError
+from userlink.http.api_docs import mount_api_docs
 from userlink.http.credentials import refuse_api_key_header
+from userlink.http.dashboard.routes import mount_dashboard
 from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
 from userlink.http.envelope import error_responses, install_error_handlers
 from userlink.http.grouped_writes import GroupedWritesRunner
@@ -63,11 +65,16 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         # No redirect to the path with or without a trailing slash: a 307 would answer outside
         # the error envelope (and a client's POST would not follow it); such a path is a 404.
         redirect_slashes=False,
+        # Served by http/api_docs.py from the platform's own files, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.runner = runner
     install_error_handlers(app)
 
+    mount_api_docs(app)
+    mount_dashboard(app)
     app.include_router(auth_codes.router)
     app.include_router(legacy.router)
     app.include_router(users.router)

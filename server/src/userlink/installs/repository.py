@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from userlink.models import installs, users
 
@@ -80,3 +80,12 @@ class InstallRepository:
             .where(installs.c.id == install_id)
             .values(user_id=user_id, is_active=False)
         )
+
+    def count_by_state(self, app_id: uuid.UUID) -> Sequence[RowMapping]:
+        """How many installs of the app per (status, is_active)."""
+        query = (
+            select(installs.c.status, installs.c.is_active, func.count().label("installs"))
+            .where(installs.c.app_id == app_id)
+            .group_by(installs.c.status, installs.c.is_active)
+        )
+        return self._connection.execute(query).mappings().all()

@@ -13,7 +13,7 @@ from userlink.audit.rules import AuditEvent
 from userlink.installs import rules
 from userlink.installs.errors import InstallDeregistered, InstallNotFound
 from userlink.installs.repository import InstallRepository
-from userlink.installs.rules import LIVE, RESET, DeviceClass, InactiveReason, Platform
+from userlink.installs.rules import DISABLED, LIVE, RESET, DeviceClass, InactiveReason, Platform
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
 from userlink.unit_of_work import UnitOfWork
@@ -43,6 +43,11 @@ class Install:
     status: str
     is_active: bool
     inactive_reason: str | None
+    # What the device said of itself, and when the install ended (reset or disabled).
+    os_version: str | None = None
+    app_version: str | None = None
+    sdk_version: str | None = None
+    ended_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: RowMapping) -> Install:
@@ -57,7 +62,20 @@ class Install:
             status=row["status"],
             is_active=row["is_active"],
             inactive_reason=row["inactive_reason"],
+            os_version=row["os_version"],
+            app_version=row["app_version"],
+            sdk_version=row["sdk_version"],
+            ended_at=as_utc(row["ended_at"]) if row["ended_at"] else None,
         )
+
+
+@dataclass(frozen=True)
+class InstallCounts:
+    """An app's installs as they are now: live and active, live and inactive, ended."""
+
+    active: int
+    inactive: int
+    ended: int
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,9 @@ def register(
         status=LIVE,
         is_active=activity.is_active,
         inactive_reason=reason,
+        os_version=device.os_version,
+        app_version=device.app_version,
+        sdk_version=device.sdk_version,
     )
     return Registered(install=install, replaced=replaced)
 
@@ -246,7 +267,10 @@ def end(work: UnitOfWork, install: Install, *, status: str, reason: str, actor: 
     InstallRepository(work.connection).end(
         install.id, status=status, reason=reason, now=work.clock.now()
     )
-    event = AuditEvent.INSTALL_RESET if status == RESET else AuditEvent.INSTALL_DEACTIVATED
+    event = {
+        RESET: AuditEvent.INSTALL_RESET,
+        DISABLED: AuditEvent.INSTALL_DISABLED,
+    }.get(status, AuditEvent.INSTALL_DEACTIVATED)
     work.audit.record(
         event,
         app_id=install.app_id,
@@ -270,3 +294,11 @@ def move_to_user(work: UnitOfWork, install: Install, user_id: uuid.UUID) -> None
     """The install joins another user (legacy link to a known external id); the caller holds
     both users' locks and applies the rule afterwards."""
     InstallRepository(work.connection).move_to_user(install.id, user_id)
+
+
+def counts_in_app(work: UnitOfWork, app_id: uuid.UUID) -> InstallCounts:
+    counts = {"active": 0, "inactive": 0, "ended": 0}
+    for row in InstallRepository(work.connection).count_by_state(app_id):
+        live_state = "active" if row["is_active"] else "inactive"
+        counts[live_state if row["status"] == LIVE else "ended"] += int(row["installs"])
+    return InstallCounts(**counts)

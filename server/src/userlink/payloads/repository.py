@@ -57,6 +57,18 @@ _TIMELINE_AFTER = _TIMELINE_FIRST.where(
     )
 )
 
+# Newest first (the dashboard): the same index, read backwards from the cursor.
+_TIMELINE_NEWEST = _TIMELINE_FIRST.order_by(None).order_by(
+    payloads.c.occurred_at.desc(), payloads.c.id.desc()
+)
+_TIMELINE_BEFORE = _TIMELINE_NEWEST.where(
+    tuple_(payloads.c.occurred_at, payloads.c.id)
+    < tuple_(
+        bindparam("b_moment", type_=payloads.c.occurred_at.type),
+        bindparam("b_row", type_=payloads.c.id.type),
+    )
+)
+
 
 @dataclass(frozen=True)
 class NewPayload:
@@ -122,6 +134,15 @@ class PayloadRepository:
         moment, row_id = after
         parameters = {"b_user_id": user_id, "b_limit": limit, "b_moment": moment, "b_row": row_id}
         return self._connection.execute(_TIMELINE_AFTER, parameters).mappings().all()
+
+    def timeline_page_newest_first(
+        self, user_id: uuid.UUID, before: tuple[datetime, int] | None, limit: int
+    ) -> Sequence[RowMapping]:
+        parameters: dict[str, Any] = {"b_user_id": user_id, "b_limit": limit}
+        if before is None:
+            return self._connection.execute(_TIMELINE_NEWEST, parameters).mappings().all()
+        parameters["b_moment"], parameters["b_row"] = before
+        return self._connection.execute(_TIMELINE_BEFORE, parameters).mappings().all()
 
     def move_install(self, install_id: uuid.UUID, user_id: uuid.UUID) -> None:
         self._connection.execute(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import RowMapping
 
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
@@ -137,13 +140,34 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestR
 def timeline(
     work: UnitOfWork, app_id: uuid.UUID, user_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> TimelinePage:
+    """Oldest first (the API): the page after `cursor`."""
     user = users.get_in_app(work, app_id, user_id)
-    after = None
-    if cursor:
-        after = rules.decode_cursor(cursor)
-        if after is None:
-            raise InvalidCursor()
-    rows = PayloadRepository(work.connection).timeline_page(user.id, after, limit + 1)
+    rows = PayloadRepository(work.connection).timeline_page(user.id, _decoded(cursor), limit + 1)
+    return _page(rows, limit)
+
+
+def timeline_newest_first(
+    work: UnitOfWork, app_id: uuid.UUID, user_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> TimelinePage:
+    """Newest first (the dashboard): the page of older entries before `cursor`."""
+    user = users.get_in_app(work, app_id, user_id)
+    rows = PayloadRepository(work.connection).timeline_page_newest_first(
+        user.id, _decoded(cursor), limit + 1
+    )
+    return _page(rows, limit)
+
+
+def _decoded(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    position = rules.decode_cursor(cursor)
+    if position is None:
+        raise InvalidCursor()
+    return position
+
+
+def _page(rows: Sequence[RowMapping], limit: int) -> TimelinePage:
+    """A page from `limit + 1` rows: the extra one only says there is a next page."""
     entries = [
         TimelineEntry(
             client_id=row["client_id"],

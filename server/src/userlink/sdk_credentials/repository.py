@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from userlink.models import apps, installs, sdk_tokens
 
@@ -69,3 +70,12 @@ class TokenRepository:
 
     def revoke_all_for_install(self, install_id: uuid.UUID, now: datetime) -> None:
         self._connection.execute(_REVOKE_ALL, {"b_install_id": install_id, "b_now": now})
+
+    def latest_issue_per_install(self, install_ids: Sequence[uuid.UUID]) -> Sequence[RowMapping]:
+        """When each install was last given credentials (its index on install_id serves it)."""
+        query = (
+            select(sdk_tokens.c.install_id, func.max(sdk_tokens.c.created_at).label("issued_at"))
+            .where(sdk_tokens.c.install_id.in_(install_ids))
+            .group_by(sdk_tokens.c.install_id)
+        )
+        return self._connection.execute(query).mappings().all()

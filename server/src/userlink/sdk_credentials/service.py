@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -143,3 +144,13 @@ def refresh(work: UnitOfWork, refresh_token: str) -> Credentials:
         return replace(work, row["install_id"])
     tokens.rotate(row["token_id"], now)
     return issue(work, row["install_id"])
+
+
+def last_issued(work: UnitOfWork, install_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each install last obtained credentials: its redemption or registration, then each
+    refresh (about once per access-token lifetime while the app runs). The closest the platform
+    keeps to a "last seen": no request writes a row just to say it came."""
+    if not install_ids:
+        return {}
+    rows = TokenRepository(work.connection).latest_issue_per_install(install_ids)
+    return {row["install_id"]: as_utc(row["issued_at"]) for row in rows}

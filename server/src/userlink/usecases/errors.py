@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from userlink.errors import Conflict, Forbidden
+from userlink.errors import Conflict, Forbidden, ValidationFailed
 
 
 class UserlinkingNotConfigured(Forbidden):
@@ -37,3 +37,15 @@ class ExternalIdAlreadyLinked(Conflict):
         "This external id already has a user, which cannot be restored here: reset the SDK and "
         "create the user with this code instead."
     )
+
+
+class ConfirmationMismatch(ValidationFailed):
+    error_code = "CONFIRMATION_MISMATCH"
+    default_message = (
+        "The confirmation does not match: type the user's external id (or its user id) exactly."
+    )
+
+
+class InstallAlreadyEnded(Conflict):
+    error_code = "INSTALL_ALREADY_ENDED"
+    default_message = "This install is reset or disabled already."

@@ -27,10 +27,13 @@ def reset(work: UnitOfWork, caller: SdkCaller) -> None:
     credentials.revoke(work, install.id)
 
 
-def disable(work: UnitOfWork, install_id: uuid.UUID) -> installs.Install:
-    """Operator action: the install stops working at once and loses the active role."""
+def disable(
+    work: UnitOfWork, install_id: uuid.UUID, *, actor: str = "operator"
+) -> installs.Install:
+    """Operator action: the install stops working at once and loses the active role. `actor`
+    names who did it in the audit log (the CLI's "operator", or a dashboard account)."""
     install = installs.find_for_operator(work, install_id)
     users.lock(work, install.user_id)
-    installs.end(work, install, status=DISABLED, reason=INSTALL_DISABLED, actor="operator")
+    installs.end(work, install, status=DISABLED, reason=INSTALL_DISABLED, actor=actor)
     credentials.revoke(work, install_id)
     return installs.get(work, install_id)
