@@ -24,7 +24,9 @@ from userlink_testing.live import LiveServer, start_live_server, test_settings
 PAGE_TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API runs an event loop in the main thread for as
+# long as it is started, and a test elsewhere that runs its own (asyncio.run) must not meet it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not chromium_available():
         if browser_required():
