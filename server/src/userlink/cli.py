@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets as stdlib_secrets
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
@@ -29,6 +32,26 @@ from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import install_lifecycle
 
 cli = typer.Typer(help="userlink platform operator commands.", no_args_is_help=True)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"userlink {package_version('userlink-server')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """userlink platform operator commands."""
+
+
 apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys of an app (shown once at creation).", no_args_is_help=True)
 cli.add_typer(apps_cli, name="apps")
@@ -78,8 +101,7 @@ def parse_uuid(value: str) -> uuid.UUID:
 def migrate_command() -> None:
     """Apply database migrations (idempotent)."""
     settings = load_settings()
-    migrations.upgrade(settings.database_url)
-    typer.echo("database is at the latest migration")
+    typer.echo(migrations.upgrade(settings.database_url).describe())
 
 
 @cli.command("secret")
@@ -112,6 +134,7 @@ def serve_command(
     settings = load_settings()
     if workers is None:
         workers = default_workers(settings)
+    _refuse_busy_port(settings)
     if bootstrap_dev_app:
         _bootstrap_development_app(settings)
     base = f"http://{settings.host}:{settings.port}"
@@ -132,6 +155,26 @@ def serve_command(
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def _refuse_busy_port(settings: Settings) -> None:
+    """One clear line, before anything is printed as served, when the port is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT is free, one another program listens on
+        # is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            typer.secho(
+                f"Port {settings.port} on {settings.host} is in use by another program: stop it, "
+                "or choose another port with USERLINK_PORT.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(1) from None
 
 
 def default_workers(settings: Settings) -> int:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from userlink.db import build_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -17,9 +22,43 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Upgrade:
+    before: str | None  # None: a database without the schema
+    after: str | None
+    applied: int
+
+    def describe(self) -> str:
+        if self.applied == 0:
+            return f"database is at the latest migration ({self.after})"
+        if self.before is None:
+            return f"created the schema: applied {self.applied} migrations (up to {self.after})"
+        return f"applied {self.applied} migrations ({self.before} -> {self.after})"
+
+
+def current_revision(database_url: str) -> str | None:
+    engine = build_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str, revision: str = "head") -> Upgrade:
+    """Apply what is missing; say what that was."""
+    config = alembic_config(database_url)
     # A SQLite file and its directory are created by the engine (userlink.db), private to this user.
-    command.upgrade(alembic_config(database_url), revision)
+    before = current_revision(database_url)
+    command.upgrade(config, revision)
+    after = current_revision(database_url)
+    script = ScriptDirectory.from_config(config)
+    applied = (
+        0
+        if after is None or before == after
+        else sum(1 for _ in script.iterate_revisions(after, before or "base"))
+    )
+    return Upgrade(before=before, after=after, applied=applied)
 
 
 def downgrade(database_url: str, revision: str) -> None:
