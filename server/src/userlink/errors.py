@@ -9,7 +9,8 @@ UserlinkError
 ├── PayloadTooLarge (413)
 ├── UnsupportedMediaType (415)
 ├── ValidationFailed (422)
-└── RateLimited (429)
+├── RateLimited (429)
+└── NotReady (503)            /health/ready: the database is down or behind
 Domain packages subclass these in their own `errors.py`.
 """
 
@@ -98,6 +99,12 @@ class ValidationFailed(UserlinkError):
     status_code = 422
     error_code = "VALIDATION_ERROR"
     default_message = "The request body does not have the expected fields."
+
+
+class NotReady(UserlinkError):
+    status_code = 503
+    error_code = "NOT_READY"
+    default_message = "The platform is not ready to serve."
 
 
 class RateLimited(UserlinkError):

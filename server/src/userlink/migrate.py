@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from userlink.db import build_engine
 
@@ -36,11 +37,21 @@ class Upgrade:
         return f"applied {self.applied} migrations ({self.before} -> {self.after})"
 
 
+def head_revision() -> str | None:
+    """The newest migration this code ships."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def revision_on(connection: Connection) -> str | None:
+    """The migration the database behind `connection` is at (None: no schema)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def current_revision(database_url: str) -> str | None:
     engine = build_engine(database_url, pool_size=1)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return revision_on(connection)
     finally:
         engine.dispose()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.exc import SQLAlchemyError
 
+from userlink import migrate
 from userlink.config import Settings
-from userlink.errors import UserlinkError
+from userlink.errors import NotReady, UserlinkError
 from userlink.http.api_docs import mount_api_docs
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.dashboard.routes import mount_dashboard
@@ -20,10 +22,11 @@ from userlink.http.middleware import (
     MergeSlashesMiddleware,
     RequestRefMiddleware,
 )
-from userlink.http.transactions import Runner, UseCaseRunner
+from userlink.http.transactions import Runner, UseCaseRunner, run
 from userlink.kit.clock import Clock, SystemClock
 from userlink.kit.heap import settle_startup_heap
 from userlink.runtime import Runtime, build_runtime
+from userlink.unit_of_work import UnitOfWork
 
 DESCRIPTION = """
 userlink links the users of your app to platform users.
@@ -90,6 +93,38 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get(
+        "/health/live",
+        tags=["operations"],
+        summary="Liveness for orchestrators: the process answers (no database)",
+        responses=error_responses(UserlinkError),
+    )
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    expected_migration = migrate.head_revision()
+
+    @app.get(
+        "/health/ready",
+        tags=["operations"],
+        summary="Readiness: the database answers and is at this code's migration",
+        responses=error_responses(NotReady),
+    )
+    async def ready(request: Request) -> dict[str, str]:
+        def check(work: UnitOfWork) -> str | None:
+            return migrate.revision_on(work.connection)
+
+        try:
+            found = await run(request, check)
+        except SQLAlchemyError as error:
+            raise NotReady(f"The database does not answer ({type(error).__name__}).") from None
+        if found != expected_migration:
+            raise NotReady(
+                f"The database is at migration {found or 'none'}, this code needs "
+                f"{expected_migration}: run `userlink migrate`."
+            )
+        return {"status": "ready", "migration": str(found)}
 
     # Routes are matched in order, one pattern after another: the API's first, then the pages
     # (measured: the dashboard's 40 routes ahead of them cost GET /health a fifth of its rate).
