@@ -113,3 +113,21 @@ def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(serve):
 
     assert first.json()["errorCode"] == "AUTH_CODE_INVALID"
     assert second.json()["errorCode"] == "AUTH_CODE_INVALID"
+
+
+def test_a_well_formed_inbound_request_id_becomes_the_ref(api):
+    answer = api.get("/v2/users/not-a-user", headers={"X-Request-ID": "checkout-7f3a9c21"})
+
+    assert answer.headers["x-request-ref"] == "checkout-7f3a9c21"
+    assert answer.json()["ref"] == "checkout-7f3a9c21"
+
+
+@pytest.mark.parametrize(
+    "inbound",
+    ["short", "has spaces in it", "<script>alert(1)</script>", "x" * 65, "semi;colon=12345"],
+)
+def test_a_malformed_inbound_request_id_is_replaced(api, inbound):
+    answer = api.get("/v2/users/not-a-user", headers={"X-Request-ID": inbound})
+
+    assert answer.headers["x-request-ref"] != inbound
+    assert len(answer.headers["x-request-ref"]) == 36

@@ -14,9 +14,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from userlink import errors
 from userlink.http.envelope import REF_HEADER
 
+# A caller's own request id is kept when it is plainly an id: short, no spaces or markup (it is
+# echoed in headers and stored with identity events, 64 characters at most).
+INBOUND_REF = re.compile(rb"[A-Za-z0-9._:\-]{8,64}")
+
+
+def inbound_ref(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"x-request-id":
+            return value.decode("ascii") if INBOUND_REF.fullmatch(value) else None
+    return None
+
 
 class RequestRefMiddleware:
-    """Gives every request a ref, echoed in the `X-Request-Ref` header and every error body."""
+    """Gives every request a ref, echoed in the `X-Request-Ref` header and every error body:
+    the caller's `X-Request-ID` when it is a well-formed id (so logs on both sides line up),
+    else a new UUID."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,7 +38,7 @@ class RequestRefMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ref = str(uuid.uuid4())
+        ref = inbound_ref(scope["headers"]) or str(uuid.uuid4())
         scope.setdefault("state", {})["ref"] = ref
 
         async def send_with_ref(message: Message) -> None:
