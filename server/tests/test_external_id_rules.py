@@ -63,6 +63,16 @@ def test_the_all_zero_uuid_is_refused_with_or_without_dashes(value):
     assert is_placeholder_external_id(value)
 
 
+@given(
+    st.sampled_from([("${", "}"), ("{{", "}}"), ("<", ">")]),
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=30),
+)
+def test_a_template_variable_nobody_filled_in_is_refused(delimiters, name):
+    opening, closing = delimiters
+
+    assert is_placeholder_external_id(opening + name + closing)
+
+
 @given(real_ids)
 def test_an_id_that_is_not_a_placeholder_is_accepted(value):
     assume(external_id_key(value) not in PLACEHOLDER_EXTERNAL_IDS)

@@ -26,6 +26,9 @@ BLOCKED_BY_DEFAULT = [
     "00000000-0000-0000-0000-000000000000",
     "00000000000000000000000000000000",
     "{00000000-0000-0000-0000-000000000000}",
+    "${userId}",
+    "{{ user.id }}",
+    "<your user id>",
 ]
 ACCEPTED = ["tester42", "test-user-17", "user_1", "nullable", "0042", "guest-house", "Ann"]
 

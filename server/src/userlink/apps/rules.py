@@ -65,12 +65,15 @@ PLACEHOLDER_EXTERNAL_IDS = frozenset(
         "example",
         "placeholder",
         "changeme",
+        "string",  # what Swagger UI's "Try it out" fills a string field with
         "false",
         "true",
     }
 )
 # A run of zeros ("0", "000000"), or an all-zero UUID with or without dashes or braces.
 _ZERO_SEPARATORS = str.maketrans("", "", "-{}")
+# A template variable nobody filled in: `${userId}`, `{{ user.id }}`, `<your user id>`.
+_UNFILLED_TEMPLATES = (("${", "}"), ("{{", "}}"), ("<", ">"))
 # An app's own lists hold at most this many values each; each value at most this long (the
 # longest external id).
 MAX_LISTED_EXTERNAL_IDS = 100
@@ -86,6 +89,11 @@ def external_id_key(external_id: str) -> str:
 def is_default_placeholder(key: str) -> bool:
     """Whether the platform refuses this key (`external_id_key`) unless the app allows it."""
     if key in PLACEHOLDER_EXTERNAL_IDS or not key:
+        return True
+    if any(
+        key.startswith(opening) and key.endswith(closing) and len(key) > len(opening + closing)
+        for opening, closing in _UNFILLED_TEMPLATES
+    ):
         return True
     digits = key.translate(_ZERO_SEPARATORS)
     # Zeros only: "0", "0000", and the nil UUID in its usual spellings.
