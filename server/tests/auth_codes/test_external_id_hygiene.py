@@ -9,8 +9,8 @@ import pytest
 
 from userlink.apps.rules import PLACEHOLDER_EXTERNAL_IDS
 from userlink.models import auth_codes, users
-from userlink_testing.factories.apps import make_app, update_app
 from userlink_testing.factories.api_keys import make_key
+from userlink_testing.factories.apps import make_app, update_app
 from userlink_testing.factories.devices import bearer, link, redeem, register_install
 from userlink_testing.factories.records import count_rows
 

@@ -42,9 +42,7 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
     "/users/auth-code",
     response_model=AuthCodeResponse,
     dependencies=[Depends(require_json)],
-    responses=error_responses(
-        *API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId, ExternalIdBlocked
-    ),
+    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId, ExternalIdBlocked),
     summary="Get a short-lived, single-use authentication code for one of your users",
 )
 async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
