@@ -8,6 +8,7 @@ clock: the test of the window moving on uses a window of seconds and waits it ou
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -55,9 +56,11 @@ class LimitedApp:
 def limited_app(limited_server) -> Iterator[Callable[[str], LimitedApp]]:
     clients: list[httpx.Client] = []
 
-    def start(restores: str) -> LimitedApp:
+    def start(restores: str, storage: str = "memory://") -> LimitedApp:
         server = limited_server(
-            rate_limit_restores_per_external_id=restores, rate_limit_redemption="1000/minute"
+            rate_limit_restores_per_external_id=restores,
+            rate_limit_redemption="1000/minute",
+            rate_limit_storage_url=storage,
         )
         owner = make_account(server.runtime, role=Role.OWNER)
         created = make_app(server.runtime, organisation_id=owner.organisation_id)
@@ -180,3 +183,25 @@ def test_the_refusal_shows_on_the_users_dashboard_page(limited_app):
 
     events = re.findall(r'data-testid="event" data-event="([\w.]+)"', page.text)
     assert events[0] == VELOCITY_EXCEEDED  # newest first
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("USERLINK_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("Redis tests skipped: set USERLINK_TEST_REDIS_URL=redis://127.0.0.1:6379/15")
+    return url
+
+
+def test_two_processes_on_one_redis_count_the_restores_of_an_id_together(limited_app, redis_url):
+    first = limited_app("2/hour", storage=redis_url)
+    other_process = limited_app("2/hour", storage=redis_url).api
+    redeem(first.api, issue_code(first.api, first.link_key, "alice"))
+    codes = [issue_code(first.api, first.link_key, "alice") for _ in range(3)]
+
+    answers = [
+        client.post("/sdk/v1/users", json=redeem_body(code))
+        for client, code in zip((other_process, first.api, other_process), codes, strict=True)
+    ]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
