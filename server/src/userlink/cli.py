@@ -297,20 +297,47 @@ def apps_set(
     code_lifetime: Annotated[int | None, typer.Option(help="10-600 s.")] = None,
     linking: Annotated[bool | None, typer.Option(help="Legacy linking on or off.")] = None,
     remote: Annotated[bool | None, typer.Option(help="Remote enable or disable the app.")] = None,
+    block_external_id: Annotated[
+        list[str] | None,
+        typer.Option(help="Refuse this external id as a placeholder (repeatable)."),
+    ] = None,
+    allow_external_id: Annotated[
+        list[str] | None,
+        typer.Option(help="Accept this external id although the default list refuses it."),
+    ] = None,
+    unlist_external_id: Annotated[
+        list[str] | None,
+        typer.Option(help="Take this external id off the app's lists: the default applies."),
+    ] = None,
 ) -> None:
     """Change an app's settings."""
+    app_uuid = parse_uuid(app_id)
     with unit_of_work() as work:
         app = apps.update_settings(
             work,
-            parse_uuid(app_id),
+            app_uuid,
             code_lifetime_seconds=code_lifetime,
             linking_enabled=linking,
             is_remote_enabled=remote,
         )
+        if block_external_id or allow_external_id or unlist_external_id:
+            app = apps.edit_external_id_lists(
+                work,
+                app_uuid,
+                block=block_external_id or (),
+                allow=allow_external_id or (),
+                unlist=unlist_external_id or (),
+            )
     typer.echo(
         f"{app.id}: code_lifetime={app.code_lifetime_seconds}s linking={app.linking_enabled} "
         f"remote={app.is_remote_enabled}"
     )
+    typer.echo(f"blocked external ids  {_listed(app.blocked_external_ids)}")
+    typer.echo(f"allowed external ids  {_listed(app.allowed_external_ids)}")
+
+
+def _listed(values: frozenset[str]) -> str:
+    return " ".join(repr(value) for value in sorted(values)) or "(none)"
 
 
 @keys_cli.command("create")

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # address, whatever the value guessed; successful checks are not counted. While an address is
     # over it, its every credentialed request is refused (429) until the window moves on.
     rate_limit_credential_failures: str = "100/minute"
+    # Restores of one external id's user on a new install (a redemption restoring it, a legacy
+    # link joining it), per app: beyond it the restore is refused (429) and recorded. One id
+    # restored again and again is a backend sending one id for many people (`test`, a default).
+    rate_limit_restores_per_external_id: str = "10/hour"
     # Proxies trusted to name the client in X-Forwarded-For (`userlink serve`; comma-separated
     # addresses or networks, `*` for any). Rate limits are per client address, so by default no
     # proxy is trusted: anything able to reach the port could otherwise choose its own bucket.

@@ -150,6 +150,9 @@ apps = Table(
     Column("linking_enabled", Boolean, nullable=False, default=True),
     Column("is_remote_enabled", Boolean, nullable=False, default=True),
     Column("created_at", TZ, nullable=False),
+    # The app's own placeholder lists (apps/rules.py), as keys: trimmed and case-folded.
+    Column("blocked_external_ids", JSON, nullable=False, server_default=text("'[]'")),
+    Column("allowed_external_ids", JSON, nullable=False, server_default=text("'[]'")),
 )
 
 api_keys = Table(

@@ -71,6 +71,7 @@ class Runtime:
             hasher=self.hasher,
             request_ref=request_ref,
             lookups=self.lookups,
+            rate_limiter=self.rate_limiter,
         )
         try:
             yield work

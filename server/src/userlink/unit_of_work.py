@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from userlink.audit.service import AuditLog
 from userlink.config import Settings
 from userlink.kit.clock import Clock
+from userlink.kit.ratelimit import RateLimiter
 from userlink.kit.secrets import SecretHasher
 from userlink.kit.ttl_cache import TtlCache
 
@@ -23,6 +24,9 @@ class UnitOfWork:
     hasher: SecretHasher
     # Records this process read lately (Runtime.lookups).
     lookups: TtlCache
+    # The process's rate limiter, for limits a use case can only check once it knows what the
+    # request is about (restores per external id); per-address limits stay with the runner.
+    rate_limiter: RateLimiter
     request_ref: str | None = None
     audit: AuditLog = field(init=False)
 

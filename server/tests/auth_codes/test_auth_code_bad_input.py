@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from userlink.apps.rules import is_placeholder_external_id
 from userlink.auth_codes.rules import normalise_external_id
 from userlink.models import audit_events, auth_codes
 from userlink_testing.factories.devices import bearer, issue_code, redeem
@@ -246,7 +247,12 @@ def test_external_ids_differing_in_case_are_different_users(api, tenant):
     assert second["user_id"] != first["user_id"]
 
 
-ANSWERS = {(200, None), (422, "INVALID_EXTERNAL_ID"), (422, "VALIDATION_ERROR")}
+ANSWERS = {
+    (200, None),
+    (422, "INVALID_EXTERNAL_ID"),
+    (422, "EXTERNAL_ID_BLOCKED"),
+    (422, "VALIDATION_ERROR"),
+}
 # Any code point, surrogates included, with the troublesome ones drawn more often than chance.
 EXTERNAL_IDS = st.text(
     st.one_of(
@@ -271,4 +277,7 @@ def test_any_text_external_id_is_issued_a_code_or_refused_never_a_server_error(
     response = post_body(api, tenant.link_key, {"external_id": external_id})
 
     assert (response.status_code, response.json().get("errorCode")) in ANSWERS
-    assert (response.status_code == 200) == (normalise_external_id(external_id) is not None)
+    normalised = normalise_external_id(external_id)
+    assert (response.status_code == 200) == (
+        normalised is not None and not is_placeholder_external_id(normalised)
+    )

@@ -29,7 +29,7 @@ def user_by_external_id(api: httpx.Client, key: str, external_id: str) -> dict[s
     ("number", "text"),
     [
         pytest.param(12345, "12345", id="12345"),
-        pytest.param(0, "0", id="zero"),
+        pytest.param(7, "7", id="one-digit"),
         pytest.param(-7, "-7", id="negative"),
         pytest.param(2**64, "18446744073709551616", id="beyond-64-bits"),
     ],
@@ -40,6 +40,13 @@ def test_an_integer_external_id_is_issued_a_code_for_its_decimal_string(api, ten
     created = redeem(api, response.json()["authentication_code"])
     assert response.status_code == 200
     assert user_by_external_id(api, tenant.read_key, text)["id"] == created["user_id"]
+
+
+def test_the_integer_zero_is_refused_like_the_string_zero_a_placeholder(api, tenant):
+    response = ask_for_code(api, tenant.link_key, 0)
+
+    assert response.status_code == 422
+    assert response.json()["errorCode"] == "EXTERNAL_ID_BLOCKED"
 
 
 def test_an_integer_and_its_decimal_string_are_the_same_user(api, tenant):

@@ -24,6 +24,9 @@ _FIND_WITH_APP = (
         apps.c.is_remote_enabled.label("app_is_remote_enabled"),
         apps.c.created_at.label("app_created_at"),
         apps.c.organisation_id.label("app_organisation_id"),
+        # The app's placeholder lists come with it: issuance checks them without a statement.
+        apps.c.blocked_external_ids.label("app_blocked_external_ids"),
+        apps.c.allowed_external_ids.label("app_allowed_external_ids"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))

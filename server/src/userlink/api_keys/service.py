@@ -303,6 +303,8 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             is_remote_enabled=row["app_is_remote_enabled"],
             created_at=as_utc(row["app_created_at"]),
             organisation_id=row["app_organisation_id"],
+            blocked_external_ids=frozenset(row["app_blocked_external_ids"] or ()),
+            allowed_external_ids=frozenset(row["app_allowed_external_ids"] or ()),
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

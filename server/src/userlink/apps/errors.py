@@ -31,3 +31,11 @@ class InvalidAppName(ValidationFailed):
 class InvalidSecretOverlap(ValidationFailed):
     error_code = "INVALID_SECRET_OVERLAP"
     default_message = "The previous secret may keep working between 0 hours and 7 days."
+
+
+class InvalidExternalIdList(ValidationFailed):
+    error_code = "INVALID_EXTERNAL_ID_LIST"
+    default_message = (
+        "An app blocks or allows at most 100 external ids, each at most 256 characters without "
+        "control characters, and none both blocked and allowed."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from userlink.apps.errors import (
     InvalidAppCredentials,
     InvalidAppName,
     InvalidCodeLifetime,
+    InvalidExternalIdList,
     InvalidSecretOverlap,
 )
 from userlink.apps.repository import AppRepository
@@ -37,6 +39,17 @@ class App:
     created_at: datetime
     # None for an app made by the CLI without an organisation (operators only see it).
     organisation_id: uuid.UUID | None = None
+    # The app's own placeholder lists, as keys (rules.external_id_key): refused besides the
+    # platform's defaults, and allowed although a default refuses them.
+    blocked_external_ids: frozenset[str] = frozenset()
+    allowed_external_ids: frozenset[str] = frozenset()
+
+    def refuses_external_id(self, external_id: str) -> bool:
+        """Whether this app refuses `external_id` as a placeholder: pure, from the record the
+        process has (no statement on the hot paths)."""
+        return rules.is_placeholder_external_id(
+            external_id, blocked=self.blocked_external_ids, allowed=self.allowed_external_ids
+        )
 
     @classmethod
     def from_row(cls, row: RowMapping) -> App:
@@ -48,6 +61,8 @@ class App:
             is_remote_enabled=row["is_remote_enabled"],
             created_at=as_utc(row["created_at"]),
             organisation_id=row["organisation_id"],
+            blocked_external_ids=frozenset(row["blocked_external_ids"] or ()),
+            allowed_external_ids=frozenset(row["allowed_external_ids"] or ()),
         )
 
 
@@ -96,6 +111,8 @@ def create_app(
         is_remote_enabled=True,
         created_at=work.clock.now(),
         organisation_id=organisation_id,
+        blocked_external_ids=[],
+        allowed_external_ids=[],
     )
     work.audit.record(AuditEvent.APP_CREATED, app_id=app_id, actor=actor)
     return CreatedApp(app=get_app(work, app_id), secret=secret)
@@ -137,21 +154,30 @@ def update_settings(
     code_lifetime_seconds: int | None = None,
     linking_enabled: bool | None = None,
     is_remote_enabled: bool | None = None,
+    blocked_external_ids: Iterable[str] | None = None,
+    allowed_external_ids: Iterable[str] | None = None,
     actor: str = "cli",
 ) -> App:
-    """Change the settings given (None: unchanged); what really changed is audited."""
+    """Change the settings given (None: unchanged); what really changed is audited. The
+    external id lists given replace the app's (values trimmed and case-folded)."""
     app = get_app(work, app_id)
     if code_lifetime_seconds is not None and not rules.is_valid_code_lifetime(
         code_lifetime_seconds
     ):
         raise InvalidCodeLifetime()
-    wanted = {
+    blocked = _external_id_list(blocked_external_ids, app.blocked_external_ids)
+    allowed = _external_id_list(allowed_external_ids, app.allowed_external_ids)
+    if blocked & allowed:
+        raise InvalidExternalIdList()
+    wanted: dict[str, Any] = {
         "code_lifetime_seconds": code_lifetime_seconds,
         "linking_enabled": linking_enabled,
         "is_remote_enabled": is_remote_enabled,
+        "blocked_external_ids": blocked,
+        "allowed_external_ids": allowed,
     }
     changes: dict[str, Any] = {
-        setting: value
+        setting: sorted(value) if isinstance(value, frozenset) else value
         for setting, value in wanted.items()
         if value is not None and value != getattr(app, setting)
     }
@@ -162,6 +188,37 @@ def update_settings(
     # This process sees the change at once; others within `credential_cache_seconds`.
     work.lookups.clear()
     return get_app(work, app_id)
+
+
+def edit_external_id_lists(
+    work: UnitOfWork,
+    app_id: uuid.UUID,
+    *,
+    block: Iterable[str] = (),
+    allow: Iterable[str] = (),
+    unlist: Iterable[str] = (),
+    actor: str = "cli",
+) -> App:
+    """Block, allow, or unlist (back to the platform's default) some external ids of an app."""
+    app = get_app(work, app_id)
+    edited = rules.edited_external_id_lists(
+        app.blocked_external_ids, app.allowed_external_ids, block=block, allow=allow, unlist=unlist
+    )
+    if edited is None:
+        raise InvalidExternalIdList()
+    blocked, allowed = edited
+    return update_settings(
+        work, app_id, blocked_external_ids=blocked, allowed_external_ids=allowed, actor=actor
+    )
+
+
+def _external_id_list(values: Iterable[str] | None, current: frozenset[str]) -> frozenset[str]:
+    if values is None:
+        return current
+    cleaned = rules.clean_external_id_list(values)
+    if cleaned is None:
+        raise InvalidExternalIdList()
+    return cleaned
 
 
 def rotate_secret(

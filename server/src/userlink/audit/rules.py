@@ -19,6 +19,8 @@ class AuditEvent(StrEnum):
     USER_RESTORED = "user.restored"
     USER_LINKED = "user.linked"
     USER_DELETED = "user.deleted"
+    # A restore refused: the external id's user was restored too often lately (velocity limit).
+    EXTERNAL_ID_VELOCITY_EXCEEDED = "external_id.velocity_exceeded"
     INSTALL_CREATED = "install.created"
     INSTALL_ACTIVATED = "install.activated"
     INSTALL_DEACTIVATED = "install.deactivated"

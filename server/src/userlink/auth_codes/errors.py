@@ -30,3 +30,21 @@ class AuthCodeAlreadyUsed(Conflict):
 class AuthCodeAppMismatch(Forbidden):
     error_code = "AUTH_CODE_APP_MISMATCH"
     default_message = "This authentication code was issued for another app."
+
+
+class ExternalIdBlocked(ValidationFailed):
+    error_code = "EXTERNAL_ID_BLOCKED"
+    default_message = (
+        "This external_id looks like a placeholder, not a user's identity; your backend probably "
+        "sent a default value. Every user sent with it would become one platform user."
+    )
+
+    @classmethod
+    def of(cls, external_id: str) -> ExternalIdBlocked:
+        # Quoted back (repr, cut short) so the log line that shows the refusal shows the value.
+        shown = repr(external_id[:40])
+        return cls(
+            f"external_id {shown} looks like a placeholder, not a user's identity; your backend "
+            "probably sent a default value. Send the user's real id (an app whose users really "
+            "are called this can allow it in its settings)."
+        )

@@ -44,6 +44,13 @@ _RECORD_OUTCOME = (
 )
 
 
+_RELEASE = (
+    update(auth_codes)
+    .where(auth_codes.c.id == bindparam("b_code_id"))
+    .values(redeemed_at=None, redemption_nonce_hash=None)
+)
+
+
 class AuthCodeRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -56,6 +63,10 @@ class AuthCodeRepository:
         redemptions, in any number of processes, exactly one gets the row back."""
         parameters = {"b_code_hash": code_hash, "b_now": now, "b_nonce_hash": nonce_hash}
         return self._connection.execute(_CLAIM, parameters).mappings().first()
+
+    def release(self, code_id: uuid.UUID) -> None:
+        """Unclaim a code claimed in this transaction."""
+        self._connection.execute(_RELEASE, {"b_code_id": code_id})
 
     def find(self, code_hash: str) -> RowMapping | None:
         return self._connection.execute(_FIND, {"b_code_hash": code_hash}).mappings().first()

@@ -17,6 +17,7 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    ExternalIdBlocked,
     InvalidExternalId,
 )
 from userlink.auth_codes.repository import AuthCodeRepository
@@ -38,6 +39,8 @@ def issue(work: UnitOfWork, caller: ApiKeyCaller, raw_external_id: str) -> Issue
     external_id = rules.normalise_external_id(raw_external_id)
     if external_id is None:
         raise InvalidExternalId()
+    if caller.app.refuses_external_id(external_id):
+        raise ExternalIdBlocked.of(external_id)
     now = work.clock.now()
     code = secrets.generate_auth_code()
     expires_at = rules.expiry(now, caller.app.code_lifetime_seconds)
@@ -122,6 +125,12 @@ def claim_for_link(
     if claimed["app_id"] != app_id:
         raise AuthCodeAppMismatch()
     return claimed["id"], claimed["external_id"]
+
+
+def release(work: UnitOfWork, code_id: uuid.UUID) -> None:
+    """Undo a claim within its unit of work, for a refusal that keeps its record but not the
+    redemption (the velocity limit): the code stays usable until it expires."""
+    AuthCodeRepository(work.connection).release(code_id)
 
 
 def record_outcome(

@@ -11,7 +11,7 @@ from userlink.apps.service import App
 from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules as code_rules
 from userlink.auth_codes import service as auth_codes
-from userlink.auth_codes.errors import InvalidExternalId
+from userlink.auth_codes.errors import ExternalIdBlocked, InvalidExternalId
 from userlink.installs import rules as install_rules
 from userlink.installs import service as installs
 from userlink.installs.errors import (
@@ -65,6 +65,8 @@ def link_install(
     if external_id is None:
         raise InvalidExternalId()
     app = caller.app
+    if app.refuses_external_id(external_id):
+        raise ExternalIdBlocked.of(external_id)
     if not app.linking_enabled:
         raise UserlinkingNotConfigured()
     found = installs.find(work, install_id) if install_id is not None else None
@@ -98,7 +100,15 @@ def link_install(
     # The external id has a user already (perhaps created a moment ago by a concurrent link).
     if not install_rules.may_join_existing_user(user.established_at is not None):
         raise CannotLinkExistingPersonToOtherPerson()
-    target, _restored = users.get_or_create_linked(work, app.id, external_id)
+    target, restored = users.get_or_create_linked(work, app.id, external_id)
+    if restored:
+        # Joining an existing user is a restore on another install: the same velocity limit as
+        # a redemption's. Nothing is written yet but the refusal's record.
+        retry_after = users.count_restore(work, target)
+        if retry_after is not None:
+            raise users.refuse_restore(
+                work, target, retry_after=retry_after, via="link", actor=caller.actor
+            )
     _join(work, install, provisional=user, target=target, actor=caller.actor)
     return target.id
 

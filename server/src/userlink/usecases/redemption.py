@@ -1,7 +1,8 @@
 """Redeem an authentication code (DESIGN §2.1): create the user or restore it on a new install.
 
 The path of one redemption, in statements: claim the code (one UPDATE … RETURNING), read its
-app, upsert the user of its external id (which locks it), read the user's live installs, write
+app, upsert the user of its external id (which locks it; a restore is counted against the
+velocity limit per external id, in the rate limiter), read the user's live installs, write
 any role change, insert the install, record the code's outcome, insert the credentials, and
 write the transaction's identity events in one INSERT."""
 
@@ -52,6 +53,14 @@ def redeem(
     app = apps.get_app_recent(work, claimed["app_id"])
     apps.ensure_enabled(app)
     user, restored = users.get_or_create_linked(work, app.id, claimed["external_id"])
+    if restored:
+        # Counted here, once the upsert said it is a restore and before any install is written:
+        # a refusal then only has the claim to undo (docs/decisions.md).
+        retry_after = users.count_restore(work, user)
+        if retry_after is not None:
+            # The code goes back to unredeemed: the device may retry once the window moves on.
+            auth_codes.release(work, claimed["id"])
+            raise users.refuse_restore(work, user, retry_after=retry_after, via="redemption")
     registered = installs.register(
         work,
         app_id=app.id,

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping
 
+from userlink.audit.rules import AuditEvent
 from userlink.kit.clock import as_utc
 from userlink.kit.ids import new_id
 from userlink.unit_of_work import UnitOfWork
-from userlink.users.errors import UserNotFound
+from userlink.users.errors import ExternalIdVelocityExceeded, UserNotFound
 from userlink.users.repository import UserRepository
 
 
@@ -53,6 +54,42 @@ def get_or_create_linked(
         user_id=proposed, app_id=app_id, external_id=external_id, now=work.clock.now()
     )
     return User.from_row(row), row["id"] != proposed
+
+
+# The limiter's bucket of restores; its identity is the app and a keyed hash of the external id
+# (storage keys are readable by whoever reads the storage: never the id itself).
+RESTORES_BUCKET = "restores_per_external_id"
+
+
+def count_restore(work: UnitOfWork, user: User) -> int | None:
+    """Count one restore of this linked user on another install against the velocity limit
+    (`rate_limit_restores_per_external_id`, per app and external id): None when within it, else
+    the seconds until one more would be. A refused restore is not counted."""
+    assert user.external_id is not None, "only a linked user is restored"
+    return work.rate_limiter.hit(
+        work.settings.rate_limit_restores_per_external_id,
+        RESTORES_BUCKET,
+        str(user.app_id),
+        # Prefixed: the same keyed hash serves codes and tokens, and this is neither.
+        work.hasher.hash(f"external_id:{user.external_id}"),
+    )
+
+
+def refuse_restore(
+    work: UnitOfWork, user: User, *, retry_after: int, via: str, actor: str | None = None
+) -> ExternalIdVelocityExceeded:
+    """The identity event of a restore refused by the velocity limit (it outlives the refusal,
+    and the customer sees it on the user's page), and the refusal to raise."""
+    work.audit.record(
+        AuditEvent.EXTERNAL_ID_VELOCITY_EXCEEDED,
+        app_id=user.app_id,
+        actor=actor,
+        user_id=user.id,
+        via=via,
+        limit=work.settings.rate_limit_restores_per_external_id,
+        retry_after_seconds=retry_after,
+    )
+    return ExternalIdVelocityExceeded(retry_after=retry_after)
 
 
 def create_provisional(work: UnitOfWork, app_id: uuid.UUID) -> User:

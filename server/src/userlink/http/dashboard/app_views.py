@@ -33,6 +33,7 @@ from userlink.apps.errors import (
     AppNotFound,
     InvalidAppName,
     InvalidCodeLifetime,
+    InvalidExternalIdList,
     InvalidSecretOverlap,
 )
 from userlink.apps.service import App
@@ -55,6 +56,8 @@ Csrf = Depends(check_csrf)
 FormText = Annotated[str, Form(max_length=1024)]
 # A checkbox is sent when ticked and absent otherwise.
 Checkbox = Annotated[str | None, Form(max_length=16)]
+# One external id per line (an app's placeholder lists: at most 100 values of 256 characters).
+ExternalIdLines = Annotated[str | None, Form(max_length=64 * 1024)]
 
 # What the forms offer when a secret or a key is replaced: (hours, label).
 OVERLAP_CHOICES = (
@@ -70,6 +73,11 @@ SCOPES = tuple(scope.value for scope in Scope)
 
 
 MAX_OVERLAP_HOURS_PARSED = 24 * 366
+
+
+def _lines(text: str | None) -> list[str] | None:
+    """The values of a one-per-line field; None when the form did not have the field."""
+    return text.splitlines() if text is not None else None
 
 
 def _number(text: str, invalid: type[ValidationFailed]) -> int | None:
@@ -172,6 +180,7 @@ def _render_new_app_form(
         "typed": typed or {},
         "min_code_lifetime": app_rules.MIN_CODE_LIFETIME_SECONDS,
         "max_code_lifetime": app_rules.MAX_CODE_LIFETIME_SECONDS,
+        "default_placeholders": sorted(app_rules.PLACEHOLDER_EXTERNAL_IDS),
         **_error_context(error),
     }
     status_code = error.status_code if error else 200
@@ -298,6 +307,8 @@ async def save_settings(
     code_lifetime_seconds: FormText = "",
     linking_enabled: Checkbox = None,
     is_remote_enabled: Checkbox = None,
+    blocked_external_ids: ExternalIdLines = None,
+    allowed_external_ids: ExternalIdLines = None,
 ) -> Response:
     parsed_app_id = path_id(app_id, AppNotFound)
 
@@ -309,12 +320,15 @@ async def save_settings(
             code_lifetime_seconds=_number(code_lifetime_seconds, InvalidCodeLifetime),
             linking_enabled=linking_enabled is not None,
             is_remote_enabled=is_remote_enabled is not None,
+            # A form without the lists (an older page) leaves them as they are.
+            blocked_external_ids=_lines(blocked_external_ids),
+            allowed_external_ids=_lines(allowed_external_ids),
             actor=viewer.actor,
         )
 
     try:
         await as_viewer(request, save)
-    except InvalidCodeLifetime as error:
+    except (InvalidCodeLifetime, InvalidExternalIdList) as error:
         return await _render_app_page(request, parsed_app_id, error=error)
     return redirect(f"{PREFIX}/apps/{parsed_app_id}?notice=settings-saved")
 

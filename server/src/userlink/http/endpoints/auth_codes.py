@@ -12,6 +12,7 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    ExternalIdBlocked,
     InvalidExternalId,
 )
 from userlink.errors import RateLimited
@@ -31,6 +32,7 @@ from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
 from userlink.usecases import redemption
+from userlink.users.errors import ExternalIdVelocityExceeded
 
 router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
 sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
@@ -40,7 +42,7 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
     "/users/auth-code",
     response_model=AuthCodeResponse,
     dependencies=[Depends(require_json)],
-    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId),
+    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId, ExternalIdBlocked),
     summary="Get a short-lived, single-use authentication code for one of your users",
 )
 async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
@@ -67,6 +69,7 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         InstallDeregistered,
         ApiKeyNotAllowed,
         RateLimited,
+        ExternalIdVelocityExceeded,
         *BODY_ERRORS,
     ),
     summary="Redeem an authentication code: create the user, or restore it on this install",

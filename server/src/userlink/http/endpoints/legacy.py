@@ -14,6 +14,7 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    ExternalIdBlocked,
     InvalidExternalId,
 )
 from userlink.errors import MissingCredentials, RateLimited
@@ -56,6 +57,7 @@ from userlink.usecases.errors import (
     UserAlreadyLinked,
     UserlinkingNotConfigured,
 )
+from userlink.users.errors import ExternalIdVelocityExceeded
 from userlink.users.service import User
 
 router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
@@ -81,6 +83,8 @@ def state_out(user: User, install: Install) -> Response:
         *API_KEY_ERRORS,
         *BODY_ERRORS,
         InvalidExternalId,
+        ExternalIdBlocked,
+        ExternalIdVelocityExceeded,
         InstallNotFound,
         InstallDoesNotBelongToApp,
         InstallDisabled,
