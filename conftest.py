@@ -4,7 +4,7 @@ backend (SQLite, PostgreSQL) against a real server on a real socket, then the ta
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,23 @@ def live(live_server: LiveServer) -> Iterator[LiveServer]:
     live_server.clock.reset()
     empty_all_tables(live_server.runtime.database)
     live_server.runtime.lookups.clear()
+
+
+@pytest.fixture
+def limited_server(database_url, live_server) -> Iterator[Callable[..., LiveServer]]:
+    """`limited_server(**settings)`: a server that enforces rate limits, with these settings, on
+    the test database (the shared server enforces none, so other tests do not trip them)."""
+    started: list[LiveServer] = []
+
+    def start(**settings: object) -> LiveServer:
+        server = start_live_server(test_settings(database_url, rate_limit_enabled=True, **settings))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+    empty_all_tables(live_server.runtime.database)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import httpx
 from userlink.http.app import create_app_for
 from userlink.http.envelope import REF_HEADER
 from userlink_testing.factories.devices import bearer
+from userlink_testing.live import get_in_process
 
 ERROR_BODY_REF = "#/components/schemas/ErrorBody"
 ENVELOPE_KEYS = {"message", "errorCode", "ref"}
@@ -80,12 +81,6 @@ def test_successful_answer_carries_a_ref_header_too(api):
 
     assert response.status_code == 200
     assert uuid.UUID(response.headers[REF_HEADER])
-
-
-async def get_in_process(app, path: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://in-process") as client:
-        return await client.get(path)
 
 
 def test_unexpected_error_is_a_500_envelope_that_reveals_nothing(runtime):

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-
 from userlink import migrate
 from userlink.http.app import create_app
 from userlink_testing import live as live_servers
-
-
-async def get_in_process(app, path: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://in-process") as client:
-        return await client.get(path)
+from userlink_testing.live import get_in_process
 
 
 def test_live_and_ready_on_a_migrated_database(api):

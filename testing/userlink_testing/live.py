@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -16,6 +17,13 @@ from userlink.runtime import Runtime, build_runtime
 from userlink_testing.clock import ShiftableClock
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+async def get_in_process(app: FastAPI, path: str) -> httpx.Response:
+    """GET `path` from an app without a socket (an app the test builds for itself)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://in-process") as client:
+        return await client.get(path)
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:

@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from userlink_testing.backends import empty_all_tables
 from userlink_testing.browser import (
     MISSING,
     browser_required,
     chromium_available,
     launch_chromium,
 )
-from userlink_testing.live import LiveServer, start_live_server, test_settings
+from userlink_testing.live import LiveServer
 
 # Long enough for a slow first page on a busy CI machine; a test never waits on it otherwise.
 PAGE_TIMEOUT_MS = 30_000
@@ -61,20 +60,3 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
 @pytest.fixture
 def page(open_page: OpenPage, live: LiveServer) -> Page:
     return open_page(live.url)
-
-
-@pytest.fixture
-def limited_server(database_url, live_server) -> Iterator[Callable[..., LiveServer]]:
-    """`limited_server(**settings)`: a server on the test database that enforces rate limits
-    (the shared one enforces none, so other tests do not trip them)."""
-    started: list[LiveServer] = []
-
-    def start(**settings: object) -> LiveServer:
-        server = start_live_server(test_settings(database_url, rate_limit_enabled=True, **settings))
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-    empty_all_tables(live_server.runtime.database)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from userlink.accounts.rules import Permission
-from userlink.apps.errors import AppNotFound
 from userlink.apps.service import App
 from userlink.audit import service as audit
 from userlink.audit.service import RecordedEvent
@@ -35,12 +34,6 @@ TIMELINE_PAGE_SIZE = 50
 EVENTS_PAGE_SIZE = 50
 
 
-def _app(work: UnitOfWork, viewer: Viewer, app_id: uuid.UUID | None, permission: Permission) -> App:
-    if app_id is None:
-        raise AppNotFound()
-    return app_for(work, viewer, app_id, permission)
-
-
 @dataclass(frozen=True)
 class Search:
     app: App
@@ -48,10 +41,10 @@ class Search:
     found: list[User]
 
 
-def search(work: UnitOfWork, viewer: Viewer, app_id: uuid.UUID | None, query: str) -> Search:
+def search(work: UnitOfWork, viewer: Viewer, app_id: uuid.UUID, query: str) -> Search:
     """Exact matches only: the user whose external id is `query`, and the user whose id it is
     (an external id may look like a user id, so both are tried)."""
-    app = _app(work, viewer, app_id, Permission.READ)
+    app = app_for(work, viewer, app_id, Permission.READ)
     found: list[User] = []
     external_id = normalise_external_id(query)
     if external_id is not None:
@@ -87,13 +80,13 @@ class UserPage:
 def user_page(
     work: UnitOfWork,
     viewer: Viewer,
-    app_id: uuid.UUID | None,
-    user_id: uuid.UUID | None,
+    app_id: uuid.UUID,
+    user_id: uuid.UUID,
     *,
     timeline_cursor: str | None = None,
     events_before: int | None = None,
 ) -> UserPage:
-    app = _app(work, viewer, app_id, Permission.READ)
+    app = app_for(work, viewer, app_id, Permission.READ)
     user = users.get_in_app(work, app.id, user_id)
     user_installs = installs.installs_of(work, user.id)
     last_seen = credentials.last_issued(work, [install.id for install in user_installs])
@@ -129,12 +122,12 @@ def confirmation_matches(user: User, typed: str) -> bool:
 def erase(
     work: UnitOfWork,
     viewer: Viewer,
-    app_id: uuid.UUID | None,
-    user_id: uuid.UUID | None,
+    app_id: uuid.UUID,
+    user_id: uuid.UUID,
     confirmation: str,
 ) -> App:
     """Erase the user once the viewer typed its external id or user id (owners: DELETE_USERS)."""
-    app = _app(work, viewer, app_id, Permission.DELETE_USERS)
+    app = app_for(work, viewer, app_id, Permission.DELETE_USERS)
     user = users.get_in_app(work, app.id, user_id)
     if not confirmation_matches(user, confirmation):
         raise ConfirmationMismatch()
@@ -143,11 +136,11 @@ def erase(
 
 
 def disable_install(
-    work: UnitOfWork, viewer: Viewer, app_id: uuid.UUID | None, install_id: uuid.UUID | None
+    work: UnitOfWork, viewer: Viewer, app_id: uuid.UUID, install_id: uuid.UUID
 ) -> Install:
     """Operators only: the install of this app stops working at once (install_lifecycle)."""
-    app = _app(work, viewer, app_id, Permission.DISABLE_INSTALLS)
-    install = installs.find(work, install_id) if install_id is not None else None
+    app = app_for(work, viewer, app_id, Permission.DISABLE_INSTALLS)
+    install = installs.find(work, install_id)
     if install is None or install.app_id != app.id:
         raise InstallNotFound()
     if install.status != LIVE:

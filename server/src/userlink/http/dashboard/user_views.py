@@ -15,14 +15,16 @@ from userlink.http.dashboard.web import (
     DashboardRoute,
     as_viewer,
     check_csrf,
+    path_id,
     redirect,
     render,
 )
-from userlink.kit.ids import parse_id
+from userlink.installs.errors import InstallNotFound
 from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import dashboard_users
 from userlink.usecases.dashboard_access import Viewer
 from userlink.usecases.errors import ConfirmationMismatch
+from userlink.users.errors import UserNotFound
 
 router = APIRouter(prefix=PREFIX, route_class=DashboardRoute, include_in_schema=False)
 Csrf = Depends(check_csrf)
@@ -51,7 +53,7 @@ def user_path(app_id: object, user_id: object, notice: str | None = None) -> str
 async def search_page(
     request: Request, app_id: str, q: Annotated[str, Query(max_length=1024)] = ""
 ) -> Response:
-    parsed = parse_id(app_id)
+    parsed = path_id(app_id, AppNotFound)
     viewer, found = await as_viewer(
         request, lambda work, viewer: (viewer, dashboard_users.search(work, viewer, parsed, q))
     )
@@ -66,7 +68,7 @@ async def _load_user_page(
     cursor: str | None = None,
     before: int | None = None,
 ) -> tuple[Viewer, dashboard_users.UserPage]:
-    parsed_app, parsed_user = parse_id(app_id), parse_id(user_id)
+    parsed_app, parsed_user = path_id(app_id, AppNotFound), path_id(user_id, UserNotFound)
 
     def load(work: UnitOfWork, viewer: Viewer) -> tuple[Viewer, dashboard_users.UserPage]:
         page = dashboard_users.user_page(
@@ -114,7 +116,7 @@ async def erase_user(
     user_id: str,
     confirmation: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    parsed_app, parsed_user = parse_id(app_id), parse_id(user_id)
+    parsed_app, parsed_user = path_id(app_id, AppNotFound), path_id(user_id, UserNotFound)
     try:
         await as_viewer(
             request,
@@ -133,7 +135,10 @@ async def erase_user(
 
 @router.post("/apps/{app_id}/installs/{install_id}/disable", dependencies=[Csrf])
 async def disable_install(request: Request, app_id: str, install_id: str) -> Response:
-    parsed_app, parsed_install = parse_id(app_id), parse_id(install_id)
+    parsed_app, parsed_install = (
+        path_id(app_id, AppNotFound),
+        path_id(install_id, InstallNotFound),
+    )
     install = await as_viewer(
         request,
         lambda work, viewer: dashboard_users.disable_install(
@@ -145,11 +150,9 @@ async def disable_install(request: Request, app_id: str, install_id: str) -> Res
 
 @router.get("/apps/{app_id}/insight")
 async def insight_page(request: Request, app_id: str) -> Response:
-    parsed = parse_id(app_id)
+    parsed = path_id(app_id, AppNotFound)
 
     def load(work: UnitOfWork, viewer: Viewer) -> tuple[Viewer, dict[str, object]]:
-        if parsed is None:
-            raise AppNotFound()
         return viewer, insight_context(work, viewer, parsed)
 
     viewer, context = await as_viewer(request, load)
