@@ -10,11 +10,67 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    TextClause,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from userlink.errors import UserlinkError
+
+# The most rows `RowsInsert` puts in one statement; more go out in several.
+_MOST_ROWS_PER_STATEMENT = 16
+
+
+class RowsInsert:
+    """A few rows into one table as ONE multi-row `INSERT … VALUES (…), (…)`, its form for each
+    row count built once and cached. The other way, `execute(insert, [rows])`, is an executemany:
+    psycopg runs it as a pipeline with its own sync, which costs several times the CPU of one
+    statement for the two to six rows a request writes (docs/performance.md)."""
+
+    def __init__(self, table: Table, columns: tuple[str, ...]) -> None:
+        self._table = table
+        self._columns = columns
+        self._statements: dict[int, TextClause] = {}
+
+    def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _MOST_ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _MOST_ROWS_PER_STATEMENT]
+            parameters = {
+                f"{column}_{index}": row[column]
+                for index, row in enumerate(chunk)
+                for column in self._columns
+            }
+            connection.execute(self._statement(len(chunk)), parameters)
+
+    def _statement(self, count: int) -> TextClause:
+        statement = self._statements.get(count)
+        if statement is None:
+            # Text, not `insert(table).values([...])`: SQLAlchemy does not cache the compiled
+            # form of a multi-row VALUES, and compiling it costs more than the pipeline it saves.
+            # Every bound value is typed by its column, so values convert as `insert` does.
+            rows = ", ".join(
+                "(" + ", ".join(f":{column}_{index}" for column in self._columns) + ")"
+                for index in range(count)
+            )
+            statement = text(
+                f"INSERT INTO {self._table.name} ({', '.join(self._columns)}) VALUES {rows}"  # noqa: S608 - names from the Table, values bound
+            ).bindparams(
+                *(
+                    bindparam(f"{column}_{index}", type_=self._table.c[column].type)
+                    for index in range(count)
+                    for column in self._columns
+                )
+            )
+            self._statements[count] = statement
+        return statement
 
 
 def build_engine(database_url: str, *, pool_size: int = 8, max_overflow: int = 0) -> Engine:

@@ -5,13 +5,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select
+from sqlalchemy import Connection, RowMapping, func, select
 
+from userlink.db import RowsInsert
 from userlink.kit.periods import day_index
 from userlink.models import audit_events
 
-# Built once: SQLAlchemy then finds the compiled form in its cache instead of building it again.
-_APPEND = insert(audit_events)
+_APPEND = RowsInsert(
+    audit_events,
+    (
+        "occurred_at",
+        "event",
+        "app_id",
+        "actor",
+        "user_id",
+        "install_id",
+        "request_ref",
+        "details",
+    ),
+)
 
 
 class AuditRepository:
@@ -19,12 +31,9 @@ class AuditRepository:
         self._connection = connection
 
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
-        # One call for the whole transaction: the driver sends several rows in one round trip
-        # (psycopg's pipelined executemany; SQLite is in-process).
-        if len(rows) == 1:
-            self._connection.execute(_APPEND, rows[0])
-        elif rows:
-            self._connection.execute(_APPEND, list(rows))
+        # One statement for the whole transaction's events.
+        if rows:
+            _APPEND.execute(self._connection, list(rows))
 
 
 def _page(before_id: int | None, limit: int, *conditions: Any) -> Any:

@@ -93,14 +93,16 @@ def register(
     user_id: uuid.UUID,
     installation_nonce: str,
     device: DeviceFacts,
+    user_is_new: bool = False,
 ) -> Registered:
     """A new install of `user_id` (whose row the caller holds locked), active or not by the rule.
     One read of the user's live installs, at most one write per install whose role changes, one
-    insert: the rule is computed before the new row exists."""
+    insert: the rule is computed before the new row exists. A user created in the caller's own
+    transaction (`user_is_new`) has no installs yet: its read is skipped."""
     repository = InstallRepository(work.connection)
     now = work.clock.now()
     nonce_hash = work.hasher.hash(installation_nonce)
-    live = repository.live_for_user(user_id)
+    live = [] if user_is_new else repository.live_for_user(user_id)
     # The same device (same nonce) registering again for this user means its earlier install
     # never reached it (every answer lost): end that orphan so it cannot hold the active role.
     replaced = [row["id"] for row in live if row["installation_nonce_hash"] == nonce_hash]

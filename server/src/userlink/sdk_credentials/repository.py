@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
+from userlink.db import RowsInsert
 from userlink.models import apps, installs, sdk_tokens
 
 # The credential check of every SDK call, and the rotation's statements: built once, executed
@@ -32,7 +33,9 @@ _WITH_INSTALL = (
 )
 # Locks the token's row and its install's (not the app's: that would serialise a whole app).
 _WITH_INSTALL_LOCKED = _WITH_INSTALL.with_for_update(of=[sdk_tokens, installs])
-_INSERT = insert(sdk_tokens)
+_INSERT = RowsInsert(
+    sdk_tokens, ("id", "install_id", "kind", "token_hash", "created_at", "expires_at")
+)
 _ROTATE = (
     update(sdk_tokens)
     .where(sdk_tokens.c.id == bindparam("b_id"), sdk_tokens.c.revoked_at.is_(None))
@@ -50,7 +53,7 @@ class TokenRepository:
         self._connection = connection
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        self._connection.execute(_INSERT, rows)
+        _INSERT.execute(self._connection, rows)
 
     def find_with_install(self, token_hash: str) -> RowMapping | None:
         """The token and what every SDK call needs to know about its install, in one query."""

@@ -2,7 +2,8 @@
 
 The path of one redemption, in statements: claim the code (one UPDATE … RETURNING), read its
 app, upsert the user of its external id (which locks it; a restore is counted against the
-velocity limit per external id, in the rate limiter), read the user's live installs, write
+velocity limit per external id, in the rate limiter), read the user's live installs (a restore
+only: a user the upsert just created has none), write
 any role change, insert the install, record the code's outcome, insert the credentials, and
 write the transaction's identity events in one INSERT."""
 
@@ -67,6 +68,7 @@ def redeem(
         user_id=user.id,
         installation_nonce=installation_nonce,
         device=device,
+        user_is_new=not restored,
     )
     for replaced_id in registered.replaced:
         credentials.revoke(work, replaced_id)
