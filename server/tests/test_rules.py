@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic_core import PydanticSerializationError, to_json
 
 from userlink.auth_codes.rules import RedemptionOutcome, StoredCode, redemption_outcome
 from userlink.installs import rules as installs
 from userlink.installs.rules import DeviceClass, InstallFacts, LinkStep
+from userlink.payloads import rules as payload_rules
 from userlink.sdk_credentials.rules import RefreshDecision, refresh_decision
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -198,3 +200,50 @@ def test_a_refresh_token_rotates_only_while_unexpired_and_unrevoked(expires, rev
         assert decision is RefreshDecision.RETRY
     else:
         assert decision is RefreshDecision.REFUSE
+
+
+# --- payload bodies: the encoded text's shortcut agrees with the full walk ----------------------
+
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet=st.characters(), max_size=30)
+    | st.sampled_from(["NaN", "Infinity", "1234567890123456789012", "[[[{", "\ud800"])
+)
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+def _nested(depth: int) -> object:
+    body: object = 1
+    for _ in range(depth):
+        body = {"a": body}
+    return body
+
+
+@given(
+    st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=5)
+    | st.integers(min_value=60, max_value=70).map(_nested)
+)
+def test_a_body_is_refused_exactly_when_the_full_walk_or_the_serializer_refuses_it(
+    body: object,
+) -> None:
+    encoded, problem = payload_rules.encode_body(body)
+    walked = payload_rules.body_problem(body)
+    try:
+        serialized: bytes | None = to_json(body, inf_nan_mode="constants")
+    except PydanticSerializationError:
+        serialized = None
+    if walked is not None:
+        assert (encoded, problem) == (None, walked)
+    elif serialized is None:
+        assert (encoded, problem) == (None, payload_rules.LONE_SURROGATE)
+    else:
+        assert (encoded, problem) == (serialized, None)

@@ -81,16 +81,10 @@ def prepare(batch: list[IncomingPayload]) -> PreparedBatch:
         raise BatchTooLarge()
     prepared: list[NewPayload] = []
     for payload in batch:
-        problem = rules.body_problem(payload.body)
-        if problem is not None:
-            raise InvalidPayloadBody(
-                f"Payload {payload.client_id}: its body cannot be stored, {problem}."
-            )
-        encoded = rules.encode_body(payload.body)
+        encoded, problem = rules.encode_body(payload.body)
         if encoded is None:
             raise InvalidPayloadBody(
-                f"Payload {payload.client_id}: its body cannot be stored, it holds a lone "
-                "surrogate (a \\ud800-\\udfff escape outside a pair)."
+                f"Payload {payload.client_id}: its body cannot be stored, {problem}."
             )
         occurred_at = rules.to_utc(payload.occurred_at)
         if occurred_at is None:
