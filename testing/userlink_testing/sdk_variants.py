@@ -46,26 +46,36 @@ class AsyncFromSync(httpx.AsyncBaseTransport):
         self.inner.close()
 
 
-class BlockingAsyncUserLink:
-    """An `AsyncUserLink` with `UserLink`'s blocking face: the test calls it as it calls
-    `UserLink`; every coroutine is awaited on the portal's loop."""
+class Blocking:
+    """An async client with its sync twin's blocking face (`AsyncUserLink` as `UserLink`,
+    `AsyncPlatformClient` as `PlatformClient`): every coroutine is awaited on the portal's
+    loop, an async iterator is drained there into a list, and `close()` awaits `aclose()`."""
 
-    def __init__(self, portal: BlockingPortal, sdk: AsyncUserLink) -> None:
+    def __init__(self, portal: BlockingPortal, inner: Any) -> None:
         self._portal = portal
-        self.async_sdk = sdk
+        self.inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self.async_sdk, name)
+        value = getattr(self.inner, name)
         if inspect.iscoroutinefunction(value):
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 return self._portal.call(functools.partial(value, *args, **kwargs))
 
             return call
+        if inspect.isasyncgenfunction(value):
+
+            def drain(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                async def collect() -> list[Any]:
+                    return [item async for item in value(*args, **kwargs)]
+
+                return iter(self._portal.call(collect))
+
+            return drain
         return value
 
     def close(self) -> None:
-        self._portal.call(self.async_sdk.aclose)
+        self._portal.call(self.inner.aclose)
 
 
 def _async_sleep(sleep: Callable[[float], Any]) -> Callable[[float], Awaitable[None]]:
@@ -97,7 +107,7 @@ def sdk_factory(kind: str) -> Iterator[Callable[..., Any]]:
                     transport, httpx.AsyncBaseTransport
                 ):
                     kwargs["transport"] = AsyncFromSync(transport)
-                sdk = BlockingAsyncUserLink(portal, AsyncUserLink(state_dir, **kwargs))
+                sdk = Blocking(portal, AsyncUserLink(state_dir, **kwargs))
             made.append(sdk)
             return sdk
 
