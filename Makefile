@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export USERLINK_ENVIRONMENT ?= development
 
-PACKAGES := server sdk examples/customer_backend examples/device_app examples/demo
+PACKAGES := server sdk backend examples/customer_backend examples/device_app examples/demo
 
 .PHONY: run test lint typecheck pytest bench demo screenshots install clean
 

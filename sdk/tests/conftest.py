@@ -1,8 +1,11 @@
 """Fixtures: a fake of the platform's `/sdk/v1/` routes (docs/sdk-protocol.md), a settable
-clock, and SDK objects wired to them through `httpx.MockTransport` (no network)."""
+clock, and SDK objects wired to them through `httpx.MockTransport` (no network). Every test
+that makes its SDK with `make_sdk` (or `sdk`, `user_sdk`) runs twice: on `UserLink` and on
+`AsyncUserLink` (driven through `userlink_testing.sdk_variants`)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import itertools
@@ -18,6 +21,7 @@ import httpx
 import pytest
 
 from userlink_sdk import UserCreationOptions, UserLink
+from userlink_testing.sdk_variants import SDK_KINDS, sdk_factory
 
 PLATFORM_URL = "https://platform.test"
 
@@ -437,33 +441,36 @@ def state_dir(tmp_path: Path) -> Path:
 MakeSdk = Callable[..., UserLink]
 
 
+@pytest.fixture(params=SDK_KINDS)
+def sdk_kind(request: pytest.FixtureRequest) -> str:
+    """ "sync" (`UserLink`) or "async" (`AsyncUserLink`, called through a blocking face)."""
+    return str(request.param)
+
+
 @pytest.fixture
 def make_sdk(
-    state_dir: Path, network: Network, clock: FakeClock, sleeps: list[float]
+    state_dir: Path, network: Network, clock: FakeClock, sleeps: list[float], sdk_kind: str
 ) -> Iterator[MakeSdk]:
-    """`make_sdk(handler=None, state_dir=..., **kwargs)`: a UserLink on the fake platform,
-    through `network` unless another handler is given."""
-    made: list[UserLink] = []
+    """`make_sdk(handler=None, state_dir=..., **kwargs)`: a UserLink (or an AsyncUserLink with
+    the same face) on the fake platform, through `network` unless another handler is given."""
+    with sdk_factory(sdk_kind) as factory:
 
-    def make(
-        handler: Callable[[httpx.Request], httpx.Response] | None = None,
-        state_dir: Path = state_dir,
-        **kwargs: Any,
-    ) -> UserLink:
-        kwargs.setdefault("platform_url", PLATFORM_URL)
-        sdk = UserLink(
-            state_dir,
-            transport=httpx.MockTransport(handler or network.handle),
-            clock=clock,
-            sleep=sleeps.append,
-            **kwargs,
-        )
-        made.append(sdk)
-        return sdk
+        def make(
+            handler: Callable[[httpx.Request], httpx.Response] | None = None,
+            state_dir: Path = state_dir,
+            **kwargs: Any,
+        ) -> UserLink:
+            kwargs.setdefault("platform_url", PLATFORM_URL)
+            sdk: UserLink = factory(
+                state_dir,
+                transport=httpx.MockTransport(handler or network.handle),
+                clock=clock,
+                sleep=sleeps.append,
+                **kwargs,
+            )
+            return sdk
 
-    yield make
-    for sdk in made:
-        sdk.close()
+        yield make
 
 
 @pytest.fixture
@@ -490,18 +497,48 @@ def read_state(state_dir: Path) -> Callable[[], dict[str, Any]]:
 
 
 @pytest.fixture
-def resetting_sdk(make_sdk, platform, network) -> Iterator[UserLink]:
+def holding(sdk_kind: str) -> Callable[..., Any]:
+    """`holding(inner, entered, release, path=None)`: a handler that, on a request to `path`
+    (any when None), sets `entered` and holds the answer until `release` is set (at most 5 s).
+    For AsyncUserLink it waits without blocking the event loop, so the test's other calls run
+    meanwhile, as they do on UserLink's other threads."""
+
+    def make(
+        inner: Callable[[httpx.Request], httpx.Response],
+        entered: threading.Event,
+        release: threading.Event,
+        path: str | None = None,
+    ) -> Callable[[httpx.Request], Any]:
+        if sdk_kind == "sync":
+
+            def handler(request: httpx.Request) -> httpx.Response:
+                if path is None or request.url.path == path:
+                    entered.set()
+                    release.wait(5)
+                return inner(request)
+
+            return handler
+
+        async def async_handler(request: httpx.Request) -> httpx.Response:
+            if path is None or request.url.path == path:
+                entered.set()
+                for _ in range(500):
+                    if release.is_set():
+                        break
+                    await asyncio.sleep(0.01)
+            return inner(request)
+
+        return async_handler
+
+    return make
+
+
+@pytest.fixture
+def resetting_sdk(make_sdk, platform, network, holding) -> Iterator[UserLink]:
     """An SDK with a user whose `reset()` is under way: the platform holds the reset request
     until the test ends, so every call in the test body meets a reset in progress."""
     entered, release = threading.Event(), threading.Event()
-
-    def slow_reset(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/sdk/v1/reset":
-            entered.set()
-            release.wait(5)
-        return network.handle(request)
-
-    sdk = make_sdk(handler=slow_reset)
+    sdk = make_sdk(handler=holding(network.handle, entered, release, "/sdk/v1/reset"))
     sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
     resetting = threading.Thread(target=sdk.reset)
     resetting.start()

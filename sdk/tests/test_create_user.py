@@ -225,16 +225,10 @@ def test_create_user_on_unreadable_answer_fails_with_unexpected_error(make_sdk, 
 
 
 def test_create_user_while_another_creation_runs_fails_with_user_creation_in_progress(
-    make_sdk, platform, network
+    make_sdk, platform, network, holding
 ):
     entered, release = threading.Event(), threading.Event()
-
-    def slow(request):
-        entered.set()
-        release.wait(5)
-        return network.handle(request)
-
-    sdk = make_sdk(handler=slow)
+    sdk = make_sdk(handler=holding(network.handle, entered, release))
     first = threading.Thread(
         target=sdk.create_user,
         args=(UserCreationOptions(auth_code=platform.issue_code("alice")),),

@@ -1,4 +1,5 @@
-"""The SDK's private modules: the facade (`_client`) imports the parts, never the reverse."""
+"""The SDK's private modules: the facades (`_client`, `_async_client`) import the parts, never
+the reverse, and the parts do no I/O of the network kind (they yield effects, `_effects`)."""
 
 import ast
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import userlink_sdk
 
 PACKAGE = Path(userlink_sdk.__file__).parent
+FACADES = ("_client", "_async_client")
 
 
 def imported_siblings(path):
@@ -17,7 +19,20 @@ def imported_siblings(path):
     }
 
 
-def test_no_part_imports_the_facade():
-    parts = [p for p in PACKAGE.glob("_*.py") if p.name not in ("__init__.py", "_client.py")]
+def parts():
+    return [p for p in PACKAGE.glob("_*.py") if p.stem not in ("__init__", *FACADES)]
 
-    assert [p.name for p in parts if "_client" in imported_siblings(p)] == []
+
+def test_no_part_imports_a_facade():
+    assert [p.name for p in parts() if imported_siblings(p) & set(FACADES)] == []
+
+
+def test_the_facades_do_not_import_each_other():
+    assert "_async_client" not in imported_siblings(PACKAGE / "_client.py")
+    assert "_client" not in imported_siblings(PACKAGE / "_async_client.py")
+
+
+def test_only_the_facades_hold_an_http_client():
+    holders = [p.name for p in parts() if "Client(" in p.read_text()]
+
+    assert holders == []

@@ -1,5 +1,6 @@
 """Pinning against a real TLS server on 127.0.0.1 with a certificate made by `openssl`."""
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from userlink_sdk import (
+    AsyncUserLink,
     PinningError,
     UserCreationError,
     UserCreationFailureReason,
@@ -238,3 +240,44 @@ def test_a_pin_with_a_custom_transport_is_refused(tmp_path):
             transport=httpx.MockTransport(lambda request: httpx.Response(200)),
             pinned_public_key_sha256=hashlib.sha256(b"key").hexdigest(),
         )
+
+
+# -- AsyncUserLink: the pin is checked by the event loop's ssl.SSLObject -------------------------
+
+
+def run_async(tmp_path, tls_server, sleeps, **kwargs):
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    async def create():
+        async with AsyncUserLink(
+            tmp_path / "async-device",
+            platform_url=f"https://127.0.0.1:{tls_server.server_address[1]}",
+            sleep=sleep,
+            **kwargs,
+        ) as sdk:
+            return await sdk.create_user(UserCreationOptions(auth_code="code"))
+
+    return asyncio.run(create())
+
+
+def test_async_pin_matching_the_server_key_is_accepted(tmp_path, tls_server, certificate):
+    pin = base64.b64encode(certificate["pin"]).decode()
+
+    result = run_async(
+        tmp_path, tls_server, [], pinned_public_key_sha256=pin, verify=certificate["cert"]
+    )
+
+    assert result.user_info.user_id == "user-1"
+
+
+def test_async_pin_mismatch_sends_no_request_and_is_not_retried(tmp_path, tls_server, certificate):
+    sleeps = []
+    wrong = base64.b64encode(hashlib.sha256(b"another key").digest()).decode()
+
+    with pytest.raises(UserCreationError) as caught:
+        run_async(tmp_path, tls_server, sleeps, pinned_public_key_sha256=wrong, verify=False)
+
+    assert caught.value.reason is UserCreationFailureReason.NETWORK_ERROR
+    assert isinstance(caught.value.__cause__, PinningError)
+    assert (tls_server.received, sleeps) == ([], [])

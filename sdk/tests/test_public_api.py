@@ -4,6 +4,7 @@ import userlink_sdk
 
 EXPECTED_ALL = [
     "NO_OP_LINKER",
+    "AsyncUserLink",
     "DeviceInfo",
     "DeviceStateError",
     "InitError",
@@ -96,6 +97,7 @@ def test_creation_failure_reasons_keep_the_mobile_names_plus_code_reasons():
         "INVALID_AUTH_CODE",
         "EXPIRED_AUTH_CODE",
         "AUTH_CODE_ALREADY_USED",
+        "RATE_LIMITED",
     ]
 
 
@@ -108,6 +110,7 @@ def test_init_issues_keep_the_mobile_names():
         "REMOTE_DISABLED",
         "INITIALIZATION_ERROR",
         "SDK_RESET_IN_PROGRESS",
+        "RATE_LIMITED",
     ]
 
 

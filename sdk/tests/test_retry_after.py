@@ -6,11 +6,16 @@ import pytest
 
 from userlink_sdk import (
     NO_OP_LINKER,
+    InitError,
+    InitIssue,
     LegacyConfig,
     PayloadUploadError,
     PayloadUploadFailureReason,
     SdkStatusError,
     SdkStatusFailureReason,
+    UserAccessTokenError,
+    UserCreationError,
+    UserCreationFailureReason,
     UserCreationOptions,
 )
 
@@ -77,7 +82,7 @@ def test_token_refresh_waits_as_long_as_a_503_asks(user_sdk, network, sleeps, cl
     assert (token.is_expired(clock()), sleeps) == (False, [1.0])
 
 
-def test_a_wait_longer_than_the_timeout_fails_at_once_with_server_error(
+def test_a_wait_longer_than_the_timeout_fails_at_once_as_rate_limited_with_the_wait(
     make_sdk, platform, network, sleeps
 ):
     sdk = with_user(make_sdk, platform, timeout=10.0)
@@ -86,8 +91,83 @@ def test_a_wait_longer_than_the_timeout_fails_at_once_with_server_error(
     with pytest.raises(SdkStatusError) as caught:
         sdk.sdk_status()
 
-    assert (caught.value.reason, sleeps) == (SdkStatusFailureReason.SERVER_ERROR, [])
-    assert "retry after 30 s" in caught.value.details
+    error = caught.value
+    assert (error.reason, error.retry_after, error.error_code, error.request_ref, sleeps) == (
+        SdkStatusFailureReason.RATE_LIMITED,
+        30.0,
+        "RATE_LIMITED",
+        "ref-1",
+        [],
+    )
+    assert "retry after 30 s" in error.details
+
+
+def test_a_503_asking_for_a_wait_past_the_timeout_is_a_server_error_with_the_wait(
+    make_sdk, platform, network, sleeps
+):
+    sdk = with_user(make_sdk, platform, timeout=10.0)
+    network.faults = [later("30", status=503)]
+
+    with pytest.raises(SdkStatusError) as caught:
+        sdk.sdk_status()
+
+    assert (caught.value.reason, caught.value.retry_after, sleeps) == (
+        SdkStatusFailureReason.SERVER_ERROR,
+        30.0,
+        [],
+    )
+
+
+def test_a_429_without_retry_after_that_outlasts_the_backoff_is_rate_limited(
+    user_sdk, network, sleeps
+):
+    user_sdk.submit_payload("trip", {"n": 1})
+    network.faults = ["http_429"] * 5
+
+    with pytest.raises(PayloadUploadError) as caught:
+        user_sdk.upload_payloads()
+
+    assert (caught.value.reason, caught.value.retry_after, sleeps) == (
+        PayloadUploadFailureReason.RATE_LIMITED,
+        None,
+        [1.0, 2.0, 4.0, 8.0],
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "reason"),
+    [
+        ("request_user_access_token", UserAccessTokenError, "RATE_LIMITED"),
+        ("sdk_status", SdkStatusError, "RATE_LIMITED"),
+    ],
+)
+def test_every_call_names_a_429_it_could_not_wait_out_rate_limited(
+    user_sdk, network, clock, call, error, reason
+):
+    clock.advance(hours=2)  # the token needs a refresh: every call reaches the platform
+    network.faults = [later("120")]
+
+    with pytest.raises(error) as caught:
+        getattr(user_sdk, call)()
+
+    assert (caught.value.reason.value, caught.value.retry_after) == (reason, 120.0)
+
+
+def test_create_user_and_initialize_name_a_429_rate_limited(sdk, platform, network):
+    network.faults = [later("120")]
+    with pytest.raises(UserCreationError) as creation:
+        sdk.create_user(UserCreationOptions(auth_code=platform.issue_code("alice")))
+    network.faults = [later("90")]
+    with pytest.raises(InitError) as init:
+        sdk.initialize(
+            LegacyConfig(app_id=platform.app_id, secret=platform.app_secret, linker=NO_OP_LINKER)
+        )
+
+    assert (creation.value.reason, creation.value.retry_after) == (
+        UserCreationFailureReason.RATE_LIMITED,
+        120.0,
+    )
+    assert (init.value.issue, init.value.retry_after) == (InitIssue.RATE_LIMITED, 90.0)
 
 
 def test_an_upload_told_to_wait_past_the_timeout_does_not_back_off_either(
@@ -100,7 +180,7 @@ def test_an_upload_told_to_wait_past_the_timeout_does_not_back_off_either(
         user_sdk.upload_payloads()
 
     assert (caught.value.reason, caught.value.report.remaining, sleeps) == (
-        PayloadUploadFailureReason.SERVER_ERROR,
+        PayloadUploadFailureReason.RATE_LIMITED,
         1,
         [],
     )

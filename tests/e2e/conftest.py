@@ -16,6 +16,7 @@ import pytest
 
 from userlink_sdk import DeviceInfo, UserLink
 from userlink_testing.live import LiveServer
+from userlink_testing.sdk_variants import SDK_KINDS, sdk_factory
 
 PHONE = DeviceInfo(platform="android", os_version="14", model="Pixel 8", screen_diagonal_inches=6.2)
 NEW_PHONE = DeviceInfo(
@@ -94,23 +95,29 @@ def sleeps() -> list[float]:
 MakeDevice = Callable[..., UserLink]
 
 
+@pytest.fixture(params=SDK_KINDS)
+def sdk_kind(request: pytest.FixtureRequest) -> str:
+    """Every flow runs with `UserLink` and with `AsyncUserLink` (through a blocking face)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def make_device(live: LiveServer, tmp_path: Path, sleeps: list[float]) -> Iterator[MakeDevice]:
-    """`make_device(name, device=PHONE, **kwargs)`: a UserLink whose state lives in
-    `tmp_path / name` (the same name is the same device), on the live platform's clock. The
-    runtime URL is not given here: the flows pass it, or the device state remembers it."""
-    made: list[UserLink] = []
+def make_device(
+    live: LiveServer, tmp_path: Path, sleeps: list[float], sdk_kind: str
+) -> Iterator[MakeDevice]:
+    """`make_device(name, device=PHONE, **kwargs)`: a UserLink (or an AsyncUserLink with the
+    same face) whose state lives in `tmp_path / name` (the same name is the same device), on
+    the live platform's clock. The runtime URL is not given here: the flows pass it, or the
+    device state remembers it."""
+    with sdk_factory(sdk_kind) as factory:
 
-    def make(name: str, device: DeviceInfo = PHONE, **kwargs: Any) -> UserLink:
-        kwargs.setdefault("clock", live.clock.now)
-        kwargs.setdefault("app_version", "1.0.0")
-        sdk = UserLink(tmp_path / name, device=device, sleep=sleeps.append, **kwargs)
-        made.append(sdk)
-        return sdk
+        def make(name: str, device: DeviceInfo = PHONE, **kwargs: Any) -> UserLink:
+            kwargs.setdefault("clock", live.clock.now)
+            kwargs.setdefault("app_version", "1.0.0")
+            sdk: UserLink = factory(tmp_path / name, device=device, sleep=sleeps.append, **kwargs)
+            return sdk
 
-    yield make
-    for sdk in made:
-        sdk.close()
+        yield make
 
 
 class LoseAnswers(httpx.BaseTransport):

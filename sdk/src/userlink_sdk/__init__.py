@@ -3,6 +3,7 @@
 Everything public is imported from here; the underscore modules are private.
 """
 
+from ._async_client import AsyncUserLink
 from ._client import UserLink
 from ._errors import (
     DeviceStateError,
@@ -45,6 +46,7 @@ from ._version import __version__
 
 __all__ = [
     "NO_OP_LINKER",
+    "AsyncUserLink",
     "DeviceInfo",
     "DeviceStateError",
     "InitError",

@@ -1,5 +1,8 @@
 """The `/sdk/v1/` routes (docs/sdk-protocol.md): requests out, parsed answers or errors back.
 
+Sans-I/O (`_effects`): each route is a generator that yields the `Send` of its request and reads
+the outcome the facade sends back, so the sync and the async SDK share every byte of it.
+
 Nothing here knows the public failure reasons; `_reasons` maps the three internal errors:
 `NetworkError` (no answer), `ApiError` (an answer with an error status) and `ProtocolError`
 (a success answer the SDK cannot read).
@@ -7,6 +10,7 @@ Nothing here knows the public failure reasons; `_reasons` maps the three interna
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import email.utils
 import math
@@ -18,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ._effects import Send, Steps
 from ._errors import PinningError
 from ._models import DeviceInfo, SdkConfiguration, UploadConfiguration
 from ._version import __version__
@@ -32,6 +37,7 @@ __all__ = [
     "StatusAnswer",
     "UploadAnswer",
     "parse_configuration",
+    "read_answer",
 ]
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -194,14 +200,15 @@ def device_json(device: DeviceInfo) -> dict[str, Any]:
 
 
 class SdkApi:
-    def __init__(self, client: httpx.Client, *, app_version: str | None, device: DeviceInfo):
-        self._client = client
+    def __init__(self, *, app_version: str | None, device: DeviceInfo):
         self._app = {"app_version": device_text(app_version), "sdk_version": __version__}
         self._device = device_json(device)
 
     # -- routes ------------------------------------------------------------------------------
 
-    def redeem(self, base_url: str, *, code: str, nonce: str, app_id: str | None) -> Identity:
+    def redeem(
+        self, base_url: str, *, code: str, nonce: str, app_id: str | None
+    ) -> Steps[Identity]:
         body: dict[str, Any] = {
             "authentication_code": code,
             "installation_nonce": nonce,
@@ -210,19 +217,26 @@ class SdkApi:
         }
         if app_id is not None:
             body["app_id"] = app_id
-        return _identity(self._call("POST", base_url, "users", json=body), with_credentials=True)
-
-    def register_install(self, base_url: str, *, app_id: str, secret: str, nonce: str) -> Identity:
-        body = {"installation_nonce": nonce, "device": self._device, "app": self._app}
-        answer = self._call("POST", base_url, "installs", json=body, auth=(app_id, secret))
+        answer = yield from self._call("POST", base_url, "users", json=body)
         return _identity(answer, with_credentials=True)
 
-    def refresh(self, base_url: str, refresh_token: str) -> Credentials:
-        answer = self._call("POST", base_url, "token", json={"refresh_token": refresh_token})
+    def register_install(
+        self, base_url: str, *, app_id: str, secret: str, nonce: str
+    ) -> Steps[Identity]:
+        body = {"installation_nonce": nonce, "device": self._device, "app": self._app}
+        answer = yield from self._call(
+            "POST", base_url, "installs", json=body, auth=(app_id, secret)
+        )
+        return _identity(answer, with_credentials=True)
+
+    def refresh(self, base_url: str, refresh_token: str) -> Steps[Credentials]:
+        answer = yield from self._call(
+            "POST", base_url, "token", json={"refresh_token": refresh_token}
+        )
         return _credentials(_get(answer, "credentials", Mapping))
 
-    def status(self, base_url: str, access_token: str) -> StatusAnswer:
-        answer = self._call("GET", base_url, "status", token=access_token)
+    def status(self, base_url: str, access_token: str) -> Steps[StatusAnswer]:
+        answer = yield from self._call("GET", base_url, "status", token=access_token)
         reason = answer.get("inactive_reason")
         return StatusAnswer(
             user_id=_get(answer, "user_id", str),
@@ -233,24 +247,28 @@ class SdkApi:
             configuration=_optional_mapping(answer, "configuration"),
         )
 
-    def reset(self, base_url: str, access_token: str) -> None:
-        self._call("POST", base_url, "reset", token=access_token)
+    def reset(self, base_url: str, access_token: str) -> Steps[None]:
+        yield from self._call("POST", base_url, "reset", token=access_token)
 
-    def confirm_link(self, base_url: str, access_token: str, *, established: bool) -> Identity:
+    def confirm_link(
+        self, base_url: str, access_token: str, *, established: bool
+    ) -> Steps[Identity]:
         body = {"established": True} if established else {}
-        answer = self._call("POST", base_url, "link/confirm", json=body, token=access_token)
+        answer = yield from self._call(
+            "POST", base_url, "link/confirm", json=body, token=access_token
+        )
         return _identity(answer, with_credentials=False)
 
-    def link(self, base_url: str, access_token: str, code: str) -> Identity:
+    def link(self, base_url: str, access_token: str, code: str) -> Steps[Identity]:
         body = {"authentication_code": code}
-        answer = self._call("POST", base_url, "link", json=body, token=access_token)
+        answer = yield from self._call("POST", base_url, "link", json=body, token=access_token)
         return _identity(answer, with_credentials=False)
 
     def upload(
         self, base_url: str, access_token: str, payloads: Sequence[Mapping[str, Any]]
-    ) -> UploadAnswer:
+    ) -> Steps[UploadAnswer]:
         body = {"payloads": list(payloads)}
-        answer = self._call("POST", base_url, "payloads", json=body, token=access_token)
+        answer = yield from self._call("POST", base_url, "payloads", json=body, token=access_token)
         results: dict[str, str] = {}
         for item in _get(answer, "results", list):
             if not isinstance(item, Mapping):
@@ -271,27 +289,42 @@ class SdkApi:
         json: Mapping[str, Any] | None = None,
         token: str | None = None,
         auth: tuple[str, str] | None = None,
-    ) -> Mapping[str, Any]:
+    ) -> Steps[Mapping[str, Any]]:
         url = f"{base_url.rstrip('/')}/sdk/v1/{route}"
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        headers: dict[str, str] = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        elif auth is not None:
+            userpass = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {userpass}"
+        outcome = yield Send(method, url, headers, json)
+        return read_answer(outcome, method, route)
+
+
+def read_answer(outcome: object, method: str, route: str) -> Mapping[str, Any]:
+    """The JSON object of a success answer; an error answer, no answer (the transport's
+    exception, sent back as a value) or an unreadable answer raise the matching `_api` error."""
+    if isinstance(outcome, PinningError):
+        raise NetworkError(str(outcome), pin_mismatch=True) from outcome
+    if isinstance(outcome, httpx.TransportError):
+        untrusted = _caused_by(outcome, ssl.SSLCertVerificationError)
+        raise NetworkError(
+            f"{type(outcome).__name__}: {outcome}", retryable=not untrusted
+        ) from outcome
+    if not isinstance(outcome, httpx.Response):  # pragma: no cover - the facades send these
+        raise TypeError(f"a Send outcome must be a response or a transport error: {outcome!r}")
+    response = outcome
+    if response.is_success:
+        if response.status_code == 204 or not response.content:
+            return {}
         try:
-            response = self._client.request(method, url, json=json, headers=headers, auth=auth)
-        except PinningError as exc:
-            raise NetworkError(str(exc), pin_mismatch=True) from exc
-        except httpx.TransportError as exc:
-            untrusted = _caused_by(exc, ssl.SSLCertVerificationError)
-            raise NetworkError(f"{type(exc).__name__}: {exc}", retryable=not untrusted) from exc
-        if response.is_success:
-            if response.status_code == 204 or not response.content:
-                return {}
-            try:
-                answer = response.json()
-            except ValueError as exc:
-                raise ProtocolError(f"{method} {route}: the answer is not JSON") from exc
-            if not isinstance(answer, Mapping):
-                raise ProtocolError(f"{method} {route}: the answer is not a JSON object")
-            return answer
-        raise _api_error(response)
+            answer = response.json()
+        except ValueError as exc:
+            raise ProtocolError(f"{method} {route}: the answer is not JSON") from exc
+        if not isinstance(answer, Mapping):
+            raise ProtocolError(f"{method} {route}: the answer is not a JSON object")
+        return answer
+    raise _api_error(response)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -20,6 +20,10 @@ Our exception hierarchy:
                                  SERVICE_UNREACHABLE) failure whose details say
                                  "certificate pin mismatch"
 
+A 429 from the platform that the call could not wait out ends it with the reason `RATE_LIMITED`
+(`InitIssue.RATE_LIMITED` for `initialize()`); `retry_after` is then the wait the platform named
+in seconds (None when it named none), on this and every other SDK error.
+
 Every failure error carries `details` (free text for people) and `error_code` (the server's
 `errorCode` when the server answered with an error, else None). Every SDK error has
 `request_ref`: the platform's reference of the failed request (the error body's `ref`, else the
@@ -69,6 +73,8 @@ class InitIssue(enum.StrEnum):
     REMOTE_DISABLED = "REMOTE_DISABLED"
     INITIALIZATION_ERROR = "INITIALIZATION_ERROR"
     SDK_RESET_IN_PROGRESS = "SDK_RESET_IN_PROGRESS"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class UserCreationFailureReason(enum.StrEnum):
@@ -82,6 +88,8 @@ class UserCreationFailureReason(enum.StrEnum):
     INVALID_AUTH_CODE = "INVALID_AUTH_CODE"
     EXPIRED_AUTH_CODE = "EXPIRED_AUTH_CODE"
     AUTH_CODE_ALREADY_USED = "AUTH_CODE_ALREADY_USED"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class UserLinkingFailureReason(enum.StrEnum):
@@ -96,12 +104,16 @@ class UserLinkingFailureReason(enum.StrEnum):
     INVALID_AUTH_CODE = "INVALID_AUTH_CODE"
     EXPIRED_AUTH_CODE = "EXPIRED_AUTH_CODE"
     AUTH_CODE_ALREADY_USED = "AUTH_CODE_ALREADY_USED"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class UserAccessTokenFailureReason(enum.StrEnum):
     NO_USER = "NO_USER"
     NETWORK_ERROR = "NETWORK_ERROR"
     USER_DISABLED_REMOTELY = "USER_DISABLED_REMOTELY"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class SdkStatusFailureReason(enum.StrEnum):
@@ -109,6 +121,8 @@ class SdkStatusFailureReason(enum.StrEnum):
     SERVER_ERROR = "SERVER_ERROR"
     USER_DISABLED_REMOTELY = "USER_DISABLED_REMOTELY"
     UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class ResetFailureReason(enum.StrEnum):
@@ -128,12 +142,16 @@ class PayloadUploadFailureReason(enum.StrEnum):
     SERVER_ERROR = "SERVER_ERROR"
     USER_DISABLED_REMOTELY = "USER_DISABLED_REMOTELY"
     UNEXPECTED_ERROR = "UNEXPECTED_ERROR"
+    #: A 429 the call could not wait out; the error's `retry_after` says how long to wait.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class UserLinkError(Exception):
     """Base class of every exception the SDK raises on purpose."""
 
     request_ref: str | None = None
+    #: Seconds the platform asked to wait before calling again (`Retry-After`), else None.
+    retry_after: float | None = None
 
 
 ReasonT = TypeVar("ReasonT", bound=enum.Enum)
@@ -147,11 +165,13 @@ class _FailureError(UserLinkError, Generic[ReasonT]):
         *,
         error_code: str | None = None,
         request_ref: str | None = None,
+        retry_after: float | None = None,
     ):
         self.reason: ReasonT = reason
         self.details = details
         self.error_code = error_code
         self.request_ref = request_ref
+        self.retry_after = retry_after
         super().__init__(f"{reason.value}: {details}" if details else str(reason.value))
 
 
@@ -193,9 +213,16 @@ class PayloadUploadError(_FailureError[PayloadUploadFailureReason]):
         *,
         error_code: str | None = None,
         request_ref: str | None = None,
+        retry_after: float | None = None,
         report: UploadReport | None = None,
     ):
-        super().__init__(reason, details, error_code=error_code, request_ref=request_ref)
+        super().__init__(
+            reason,
+            details,
+            error_code=error_code,
+            request_ref=request_ref,
+            retry_after=retry_after,
+        )
         self.report = report
 
 

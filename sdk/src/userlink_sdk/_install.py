@@ -7,8 +7,9 @@ import dataclasses
 
 from ._api import ApiError, Identity, NetworkError, ProtocolError, SdkApi, StatusAnswer
 from ._device import Device
+from ._effects import CallLinker, Steps
 from ._errors import DeviceStateError, UserLinkingError, UserLinkingFailureReason
-from ._linkers import Linker, run_linker
+from ._linkers import Linker, LinkOutcome
 from ._session import Session
 from ._state import DeviceState
 
@@ -25,11 +26,13 @@ class Install:
         self._device = device
         self._session = session
 
-    def redeem(self, base: str, *, code: str, app_id: str | None) -> tuple[Identity, DeviceState]:
+    def redeem(
+        self, base: str, *, code: str, app_id: str | None
+    ) -> Steps[tuple[Identity, DeviceState]]:
         """Create (or restore) the user from an authentication code; the install is this
         device's once the answer is saved."""
         nonce = self._device.ensure_nonce()
-        identity = self._session.retrying(
+        identity = yield from self._session.retrying(
             lambda: self._api.redeem(base, code=code, nonce=nonce, app_id=app_id),
             attempts=REDEEM_ATTEMPTS,
             backoff=REDEEM_BACKOFF,
@@ -47,19 +50,21 @@ class Install:
         auth_code: str | None,
         linker: Linker | None,
         linker_timeout: float,
-    ) -> DeviceState:
+    ) -> Steps[DeviceState]:
         """Link the install's user with a code, or with the app's linker then a confirmation."""
         if auth_code is not None:
             code = auth_code
-            identity = self._session.authorized(base, lambda t: self._api.link(base, t, code))
+            identity = yield from self._session.authorized(
+                base, lambda t: self._api.link(base, t, code)
+            )
         else:
             assert linker is not None
-            outcome = run_linker(linker, install_id, linker_timeout)
+            outcome: LinkOutcome = yield CallLinker(linker, install_id, linker_timeout)
             if not outcome.success:
                 raise UserLinkingError(
                     UserLinkingFailureReason.APP_SIDE_LINKING_FAILED, outcome.details
                 )
-            identity = self._session.authorized(
+            identity = yield from self._session.authorized(
                 base, lambda t: self._api.confirm_link(base, t, established=False)
             )
         if not identity.is_linked:
@@ -77,13 +82,13 @@ class Install:
             )
         )
 
-    def fetch_status(self, base: str) -> StatusAnswer:
+    def fetch_status(self, base: str) -> Steps[StatusAnswer]:
         """Ask the platform for the install's status, and remember the answer."""
-        answer = self._session.authorized(base, lambda t: self._api.status(base, t))
+        answer = yield from self._session.authorized(base, lambda t: self._api.status(base, t))
         self._device.remember_remote_enabled(answer.is_remote_enabled, answer)
         return answer
 
-    def deregister(self) -> tuple[bool, str]:
+    def deregister(self) -> Steps[tuple[bool, str]]:
         """Best effort: whether the platform deregistered the install, and why not."""
         try:
             state = self._device.current()
@@ -96,7 +101,7 @@ class Install:
             return False, "no install on this device"
         try:
             base = self._device.base_url(state)
-            self._session.authorized(base, lambda t: self._api.reset(base, t))
+            yield from self._session.authorized(base, lambda t: self._api.reset(base, t))
         except NetworkError as exc:
             return False, (
                 f"the platform could not be reached ({exc.details}); the install stays "

@@ -7,8 +7,9 @@ import dataclasses
 
 from ._api import ProtocolError, SdkApi
 from ._device import Device
+from ._effects import CallLinker, Steps
 from ._errors import InitIssue, UserCreationFailureReason
-from ._linkers import Linker, NoOpLinker, run_linker
+from ._linkers import Linker, LinkOutcome, NoOpLinker
 from ._reasons import LEGACY, LEGACY_TO_CREATION, PLATFORM_FAILURES, Failure, cause
 from ._session import Session
 from ._state import DeviceState, credential_fingerprint
@@ -32,7 +33,9 @@ class LegacyFailure(Exception):
             if self.unexpected
             else LEGACY_TO_CREATION[failure.reason]
         )
-        return Failure(reason, failure.details, failure.error_code, failure.request_ref)
+        return Failure(
+            reason, failure.details, failure.error_code, failure.request_ref, failure.retry_after
+        )
 
 
 def _platform_failure(exc: Exception) -> LegacyFailure:
@@ -54,7 +57,7 @@ class LegacyLinking:
         linker: Linker,
         linker_timeout: float,
         replace_other_credentials: bool,
-    ) -> tuple[DeviceState, bool]:
+    ) -> Steps[tuple[DeviceState, bool]]:
         """Register (if needed), call the linker, confirm. Returns the state and whether the
         install joined another, existing user."""
         fingerprint = credential_fingerprint(app_id, secret)
@@ -85,7 +88,7 @@ class LegacyLinking:
             nonce = self._device.ensure_nonce()
             try:
                 # No backoff retries: nothing says the nonce makes registration idempotent.
-                identity = self._session.retrying(
+                identity = yield from self._session.retrying(
                     lambda: self._api.register_install(
                         base, app_id=app_id, secret=secret, nonce=nonce
                     )
@@ -104,12 +107,12 @@ class LegacyLinking:
         assert state.install_id is not None
         first_user = state.user_id
         if not isinstance(linker, NoOpLinker):
-            outcome = run_linker(linker, state.install_id, linker_timeout)
+            outcome: LinkOutcome = yield CallLinker(linker, state.install_id, linker_timeout)
             if not outcome.success:
                 raise LegacyFailure(Failure(InitIssue.LINK_FAILED, outcome.details))
         established = isinstance(linker, NoOpLinker)
         try:
-            identity = self._session.authorized(
+            identity = yield from self._session.authorized(
                 base, lambda t: self._api.confirm_link(base, t, established=established)
             )
         except PLATFORM_FAILURES as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final, TypeAlias
 
 __all__ = [
@@ -91,7 +91,14 @@ class NoOpLinker:
 
 NO_OP_LINKER: Final = NoOpLinker()
 
-Linker: TypeAlias = UserLinker | UserLinkerAsync | NoOpLinker | Callable[[str], bool]
+Linker: TypeAlias = (
+    UserLinker
+    | UserLinkerAsync
+    | NoOpLinker
+    | Callable[[str], bool]
+    # AsyncUserLink only: `async def link(install_id) -> bool`, awaited on the event loop.
+    | Callable[[str], Awaitable[bool]]
+)
 
 
 @dataclasses.dataclass(frozen=True)

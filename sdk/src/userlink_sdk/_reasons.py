@@ -67,6 +67,7 @@ class Failure(Generic[E]):
     details: str
     error_code: str | None = None
     request_ref: str | None = None
+    retry_after: float | None = None
 
     def error(self, kind: Callable[..., X], **extra: object) -> X:
         return kind(
@@ -74,6 +75,7 @@ class Failure(Generic[E]):
             self.details,
             error_code=self.error_code,
             request_ref=self.request_ref,
+            retry_after=self.retry_after,
             **extra,
         )
 
@@ -85,6 +87,7 @@ class Reasons(Generic[E]):
     network: E
     server: E
     unexpected: E
+    rate_limited: E
     disabled: E | None = None
     codes: Mapping[str, E] = dataclasses.field(default_factory=dict)
 
@@ -92,12 +95,14 @@ class Reasons(Generic[E]):
         if isinstance(exc, NetworkError):
             return Failure(self.network, exc.details)
         if isinstance(exc, ApiError):
-            code, ref = exc.error_code, exc.request_ref
+            code, ref, wait = exc.error_code, exc.request_ref, exc.retry_after
             if code is not None and code in self.codes:
-                return Failure(self.codes[code], exc.details, code, ref)
+                return Failure(self.codes[code], exc.details, code, ref, wait)
+            if exc.status == 429:
+                return Failure(self.rate_limited, exc.details, code, ref, wait)
             if self.disabled is not None and code in DISABLED_CODES:
-                return Failure(self.disabled, exc.details, code, ref)
-            return Failure(self.server, exc.details, code, ref)
+                return Failure(self.disabled, exc.details, code, ref, wait)
+            return Failure(self.server, exc.details, code, ref, wait)
         if isinstance(exc, ProtocolError):
             return Failure(self.unexpected, f"unreadable answer from the platform: {exc}")
         return Failure(self.unexpected, repr(exc))
@@ -111,12 +116,14 @@ def cause(exc: Exception) -> BaseException:
 
 
 CREATION = Reasons(
+    rate_limited=UserCreationFailureReason.RATE_LIMITED,
     network=UserCreationFailureReason.NETWORK_ERROR,
     server=UserCreationFailureReason.SERVER_ERROR,
     unexpected=UserCreationFailureReason.UNEXPECTED_ERROR,
     codes={code: UserCreationFailureReason(name) for code, name in _AUTH_CODE_REASONS.items()},
 )
 LINKING = Reasons(
+    rate_limited=UserLinkingFailureReason.RATE_LIMITED,
     network=UserLinkingFailureReason.NETWORK_ERROR,
     server=UserLinkingFailureReason.SERVER_ERROR,
     unexpected=UserLinkingFailureReason.UNEXPECTED_ERROR,
@@ -129,24 +136,28 @@ LINKING = Reasons(
     },
 )
 TOKEN = Reasons(
+    rate_limited=UserAccessTokenFailureReason.RATE_LIMITED,
     network=UserAccessTokenFailureReason.NETWORK_ERROR,
     server=UserAccessTokenFailureReason.NETWORK_ERROR,
     unexpected=UserAccessTokenFailureReason.NETWORK_ERROR,
     disabled=UserAccessTokenFailureReason.USER_DISABLED_REMOTELY,
 )
 STATUS = Reasons(
+    rate_limited=SdkStatusFailureReason.RATE_LIMITED,
     network=SdkStatusFailureReason.NETWORK_ERROR,
     server=SdkStatusFailureReason.SERVER_ERROR,
     unexpected=SdkStatusFailureReason.UNEXPECTED_ERROR,
     disabled=SdkStatusFailureReason.USER_DISABLED_REMOTELY,
 )
 UPLOAD = Reasons(
+    rate_limited=PayloadUploadFailureReason.RATE_LIMITED,
     network=PayloadUploadFailureReason.NETWORK_ERROR,
     server=PayloadUploadFailureReason.SERVER_ERROR,
     unexpected=PayloadUploadFailureReason.UNEXPECTED_ERROR,
     disabled=PayloadUploadFailureReason.USER_DISABLED_REMOTELY,
 )
 LEGACY = Reasons(
+    rate_limited=InitIssue.RATE_LIMITED,
     network=InitIssue.SERVICE_UNREACHABLE,
     server=InitIssue.INITIALIZATION_ERROR,
     unexpected=InitIssue.INITIALIZATION_ERROR,
@@ -162,6 +173,7 @@ LEGACY_TO_CREATION = {
     InitIssue.INVALID_CREDENTIALS: UserCreationFailureReason.SERVER_ERROR,
     InitIssue.CHANGED_CREDENTIALS: UserCreationFailureReason.UNEXPECTED_ERROR,
     InitIssue.SERVICE_UNREACHABLE: UserCreationFailureReason.NETWORK_ERROR,
+    InitIssue.RATE_LIMITED: UserCreationFailureReason.RATE_LIMITED,
     InitIssue.LINK_FAILED: UserCreationFailureReason.APP_SIDE_LINKING_FAILED,
     InitIssue.REMOTE_DISABLED: UserCreationFailureReason.SERVER_ERROR,
     InitIssue.INITIALIZATION_ERROR: UserCreationFailureReason.SERVER_ERROR,

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from ._api import ApiError, NetworkError, SdkApi
 from ._device import Device
+from ._effects import Sleep, Steps
 
 __all__ = ["MAX_BACKOFF", "REFRESH_MARGIN", "RETRY_AFTER_WAITS", "Session"]
 
@@ -32,13 +33,11 @@ class Session:
         device: Device,
         *,
         clock: Callable[[], datetime],
-        sleep: Callable[[float], None],
         retry_after_budget: float | None,
     ) -> None:
         self._api = api
         self._device = device
         self._clock = clock
-        self._sleep = sleep
         self._budget = retry_after_budget
         # Per public call; those that reach the network run one at a time (the facade's I/O
         # lock), so plain attributes suffice.
@@ -50,14 +49,16 @@ class Session:
         self._wait_left = self._budget
         self._waits_left = RETRY_AFTER_WAITS
 
-    def retrying(self, call: Callable[[], T], *, attempts: int = 1, backoff: float = 0.0) -> T:
+    def retrying(
+        self, call: Callable[[], Steps[T]], *, attempts: int = 1, backoff: float = 0.0
+    ) -> Steps[T]:
         """`call()`, repeated after the wait a 429 or 503 names in `Retry-After` while the call's
         budget lasts, and on other transient failures (network, 429, 5xx) up to `attempts` times
         with exponential backoff. A pin mismatch or an untrusted certificate is never retried."""
         failures = 0
         while True:
             try:
-                return call()
+                return (yield from call())
             except NetworkError as exc:
                 failures += 1
                 if not exc.retryable or failures >= attempts:
@@ -78,7 +79,7 @@ class Session:
                         raise
                     logger.info("userlink: transient server failure (%s), retrying", exc.details)
                     delay = min(backoff * 2 ** (failures - 1), MAX_BACKOFF)
-            self._sleep(delay)
+            yield Sleep(delay)
 
     def _take_wait(self, seconds: float) -> bool:
         if self._waits_left <= 0 or (self._wait_left is not None and seconds > self._wait_left):
@@ -88,7 +89,7 @@ class Session:
             self._wait_left -= seconds
         return True
 
-    def access_token(self, base: str, *, force_refresh: bool = False) -> str:
+    def access_token(self, base: str, *, force_refresh: bool = False) -> Steps[str]:
         """A valid access token, refreshed (and the rotated credentials saved) when needed."""
         state = self._device.current()
         expires_at = state.access_token_expires_at
@@ -102,7 +103,7 @@ class Session:
         refresh_token = state.refresh_token
         if refresh_token is None:
             raise ApiError(401, "REFRESH_TOKEN_INVALID", "no refresh token on this device")
-        credentials = self.retrying(lambda: self._api.refresh(base, refresh_token))
+        credentials = yield from self.retrying(lambda: self._api.refresh(base, refresh_token))
         self._device.commit(
             dataclasses.replace(
                 self._device.current(),
@@ -115,13 +116,13 @@ class Session:
         )
         return credentials.access_token
 
-    def authorized(self, base: str, call: Callable[[str], T]) -> T:
+    def authorized(self, base: str, call: Callable[[str], Steps[T]]) -> Steps[T]:
         """`call(access_token)`; on 401 ACCESS_TOKEN_EXPIRED refresh and try once more."""
         try:
-            token = self.access_token(base)
-            return self.retrying(lambda: call(token))
+            token = yield from self.access_token(base)
+            return (yield from self.retrying(lambda: call(token)))
         except ApiError as exc:
             if exc.status != 401 or exc.error_code != "ACCESS_TOKEN_EXPIRED":
                 raise
-        fresh = self.access_token(base, force_refresh=True)
-        return self.retrying(lambda: call(fresh))
+        fresh = yield from self.access_token(base, force_refresh=True)
+        return (yield from self.retrying(lambda: call(fresh)))

@@ -21,7 +21,14 @@ import httpx
 
 from ._errors import PinningError
 
-__all__ = ["build_transport", "parse_pins", "spki_sha256", "subject_public_key_info"]
+__all__ = [
+    "build_async_transport",
+    "build_transport",
+    "check_transport_options",
+    "parse_pins",
+    "spki_sha256",
+    "subject_public_key_info",
+]
 
 _HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -137,6 +144,26 @@ def _ssl_context(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(verify=verify)
 
 
+def check_transport_options(
+    transport: object, pins: str | Sequence[str] | None, verify: ssl.SSLContext | str | bool
+) -> None:
+    """A transport of the app's own excludes the options of the SDK's transport."""
+    if transport is not None and pins is not None:
+        raise ValueError(
+            "pinned_public_key_sha256 applies to the SDK's own transport: "
+            "pass either transport or pinned_public_key_sha256"
+        )
+    if transport is not None and verify is not True:
+        raise ValueError(
+            "verify applies to the SDK's own transport: pass either transport or verify"
+        )
+
+
+def _context(verify: ssl.SSLContext | str | bool, pins: frozenset[bytes] | None) -> ssl.SSLContext:
+    context = _ssl_context(verify)
+    return _pinning_context(context, pins) if pins else context
+
+
 def build_transport(
     *,
     verify: ssl.SSLContext | str | bool = True,
@@ -148,7 +175,14 @@ def build_transport(
     private CA), an `ssl.SSLContext`, or False. With `pins`, the pin is checked in addition to
     `verify`; `verify=False` with a pin trusts the pinned key alone.
     """
-    context = _ssl_context(verify)
-    if pins:
-        context = _pinning_context(context, pins)
-    return httpx.HTTPTransport(verify=context)
+    return httpx.HTTPTransport(verify=_context(verify, pins))
+
+
+def build_async_transport(
+    *,
+    verify: ssl.SSLContext | str | bool = True,
+    pins: frozenset[bytes] | None = None,
+) -> httpx.AsyncHTTPTransport:
+    """`build_transport` for `AsyncUserLink`: the same checks (the pin is checked by the
+    `ssl.SSLObject` the event loop's TLS uses)."""
+    return httpx.AsyncHTTPTransport(verify=_context(verify, pins))

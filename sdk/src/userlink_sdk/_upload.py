@@ -14,6 +14,7 @@ from typing import Any
 
 from ._api import ApiError, SdkApi, UploadAnswer, parse_configuration
 from ._device import Device
+from ._effects import Steps
 from ._errors import PayloadSubmissionError, PayloadSubmissionFailureReason
 from ._install import Install
 from ._models import UploadReport
@@ -133,17 +134,18 @@ class Uploader:
         with self._lock:
             self._queue.delete_file()
 
-    def upload(self, base: str, progress: Progress, max_batches: int | None) -> None:
+    def upload(self, base: str, progress: Progress, max_batches: int | None) -> Steps[None]:
         """Send queued payloads; nothing is sent while the install is inactive."""
         configuration = parse_configuration(self._device.current().configuration)
         progress.is_remote_enabled = configuration.is_remote_enabled
         if not progress.is_remote_enabled and self.pending():
             # Inactive when last heard: ask before sending, it may be active again.
-            progress.is_remote_enabled = self._install.fetch_status(base).is_remote_enabled
+            status = yield from self._install.fetch_status(base)
+            progress.is_remote_enabled = status.is_remote_enabled
         if progress.is_remote_enabled:
-            progress.is_remote_enabled = self._send_batches(base, progress, max_batches)
+            progress.is_remote_enabled = yield from self._send_batches(base, progress, max_batches)
 
-    def _send_batches(self, base: str, progress: Progress, max_batches: int | None) -> bool:
+    def _send_batches(self, base: str, progress: Progress, max_batches: int | None) -> Steps[bool]:
         """Whether the install is still active after the last batch."""
         configured = max(
             1,
@@ -159,7 +161,7 @@ class Uploader:
             if not rows:
                 break
             try:
-                answer = self._send_batch(base, rows)
+                answer = yield from self._send_batch(base, rows)
             except ApiError as exc:
                 if exc.error_code == "BATCH_TOO_LARGE" and len(rows) > 1:
                     size = max(1, len(rows) // 2)
@@ -190,13 +192,15 @@ class Uploader:
                 break
         return True
 
-    def _send_batch(self, base: str, rows: Sequence[QueuedPayload]) -> UploadAnswer:
+    def _send_batch(self, base: str, rows: Sequence[QueuedPayload]) -> Steps[UploadAnswer]:
         wire = [
             {"id": r.id, "type": r.type, "timestamp": r.timestamp, "body": json.loads(r.body)}
             for r in rows
         ]
-        return self._session.retrying(
-            lambda: self._session.authorized(base, lambda t: self._api.upload(base, t, wire)),
-            attempts=UPLOAD_ATTEMPTS,
-            backoff=UPLOAD_BACKOFF,
+        return (
+            yield from self._session.retrying(
+                lambda: self._session.authorized(base, lambda t: self._api.upload(base, t, wire)),
+                attempts=UPLOAD_ATTEMPTS,
+                backoff=UPLOAD_BACKOFF,
+            )
         )

@@ -18,9 +18,9 @@ from customer_backend.attestation.verifiers import (
 from customer_backend.clock import Clock, SystemClock
 from customer_backend.config import AttestationMode, Settings
 from customer_backend.db import Database, build_engine
-from customer_backend.linking.platform_client import PlatformClient
 from customer_backend.linking.service import Linking
 from customer_backend.ratelimit import RateLimiter
+from userlink_backend import PlatformClient
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,10 @@ def build_backend(
     assert settings.api_key is not None  # the settings refuse to load without one
     platform = PlatformClient(
         settings.platform_url,
-        settings.api_key,
+        settings.api_key.get_secret_value(),
         timeout=settings.platform_timeout_seconds,
+        max_retries=settings.platform_max_retries,
+        max_retry_wait=settings.platform_max_retry_wait_seconds,
         transport=platform_transport,
     )
     return Backend(

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     platform_url: str = "http://127.0.0.1:8000"
     platform_public_url: str | None = None
     platform_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # userlink_backend's retries of transient platform failures; an app's request waits for
+    # them, so few, and a Retry-After longer than the wait is passed on to the app instead.
+    platform_max_retries: int = Field(default=2, ge=0, le=10)
+    platform_max_retry_wait_seconds: float = Field(default=5.0, ge=0, le=120)
     app_id: str = Field(min_length=1)
     api_key: SecretStr | None = None
     api_key_file: Path | None = None

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import logging
+import math
+
 from customer_backend.errors import (
     BadGateway,
     BadRequest,
     CustomerBackendError,
     NotFound,
     ServiceUnavailable,
+)
+from userlink_backend import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    UserLinkBackendError,
 )
 
 
@@ -60,3 +69,24 @@ class AppSecretNotConfigured(ServiceUnavailable):
     default_message = (
         "This backend has no app secret configured (CUSTOMER_BACKEND_APP_SECRET_FILE)."
     )
+
+
+logger = logging.getLogger("customer_backend.platform")
+
+
+def from_platform(error: UserLinkBackendError) -> CustomerBackendError:
+    """What the app sees of a failed platform call (`userlink_backend` already retried what was
+    worth retrying): the platform's 4xx refusals pass through with their status, errorCode,
+    message and Retry-After; an API key the platform refuses, no answer, or a platform fault
+    are this backend's 502s. The library's errors never carry the API key."""
+    logger.warning("platform call failed: %s", error)
+    if isinstance(error, APIConnectionError):
+        return PlatformUnreachable()
+    if isinstance(error, AuthenticationError):
+        # Our API key is wrong, revoked or expired: not the app user's fault, so not a 401 for it.
+        message = PlatformRejectedApiKey.default_message
+        return PlatformRejectedApiKey(f"{message} ({error.error_code})")
+    if isinstance(error, APIStatusError) and 400 <= error.status < 500:
+        wait = None if error.retry_after is None else str(math.ceil(error.retry_after))
+        return PlatformError(error.status, error.error_code, error.message, retry_after=wait)
+    return PlatformFailed()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
 from customer_backend.accounts.service import SessionCaller
 from customer_backend.linking import rules
-from customer_backend.linking.errors import AppSecretNotConfigured, InstallNotFound
-from customer_backend.linking.platform_client import PlatformClient
+from customer_backend.linking.errors import AppSecretNotConfigured, InstallNotFound, from_platform
+from userlink_backend import PlatformClient, UserLinkBackendError
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,24 @@ class Linking:
     platform_url: str  # as the app reaches the platform
 
     def auth_code(self, caller: SessionCaller) -> AuthCodeGrant:
-        issued = self.platform.issue_auth_code(str(caller.user_id))
+        try:
+            issued = self.platform.issue_auth_code(str(caller.user_id))
+        except UserLinkBackendError as error:
+            raise from_platform(error) from None
         return AuthCodeGrant(
             app_id=self.app_id,
             auth_code=issued.code,
             platform_url=self.platform_url,
-            expires_at=issued.expires_at,
+            expires_at=_wire_time(issued.expires_at),
         )
 
     def link_install(self, caller: SessionCaller, install_id: str) -> str:
         if not rules.valid_install_id(install_id):
             raise InstallNotFound()
-        return self.platform.link_install(install_id, str(caller.user_id))
+        try:
+            return self.platform.link_install(install_id, str(caller.user_id))
+        except UserLinkBackendError as error:
+            raise from_platform(error) from None
 
     def app_credentials(self, caller: SessionCaller) -> AppCredentials:
         if self.app_secret is None:
@@ -56,3 +63,8 @@ class Linking:
             app_secret=self.app_secret.get_secret_value(),
             platform_url=self.platform_url,
         )
+
+
+def _wire_time(moment: datetime) -> str:
+    """The platform's own form: ISO-8601 UTC with milliseconds and `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
