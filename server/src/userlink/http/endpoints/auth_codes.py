@@ -16,6 +16,7 @@ from userlink.auth_codes.errors import (
     InvalidExternalId,
 )
 from userlink.errors import RateLimited
+from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
@@ -31,6 +32,7 @@ from userlink.http.schemas.common import configuration_out, credentials_out, dev
 from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
+from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import redemption
 from userlink.users.errors import ExternalIdVelocityExceeded
 
@@ -42,18 +44,27 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
     "/users/auth-code",
     response_model=AuthCodeResponse,
     dependencies=[Depends(require_json)],
-    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId, ExternalIdBlocked),
+    responses=error_responses(
+        *API_KEY_ERRORS, *BODY_ERRORS, *idempotency.ERRORS, InvalidExternalId, ExternalIdBlocked
+    ),
+    openapi_extra=idempotency.OPENAPI,
     summary="Get a short-lived, single-use authentication code for one of your users",
 )
 async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
-    issued = await run(
-        request,
-        lambda work: auth_codes.issue(work, key.authenticate(work), body.external_id),
-        key.limit,
-    )
-    return model_response(
-        AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
-    )
+    once = idempotency.once(request, body)
+
+    def issue(work: UnitOfWork) -> Response:
+        caller = key.authenticate(work)
+
+        def execute() -> Response:
+            issued = auth_codes.issue(work, caller, body.external_id)
+            return model_response(
+                AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
+            )
+
+        return once(work, caller.app_id, execute)
+
+    return await run(request, issue, key.limit)
 
 
 @sdk_router.post(

@@ -18,6 +18,7 @@ from userlink.auth_codes.errors import (
     InvalidExternalId,
 )
 from userlink.errors import MissingCredentials, RateLimited
+from userlink.http import idempotency
 from userlink.http.credentials import (
     API_KEY_ERRORS,
     AccessToken,
@@ -48,6 +49,7 @@ from userlink.installs.errors import (
 )
 from userlink.installs.service import Install
 from userlink.kit.ids import parse_id
+from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import legacy_linking
 from userlink.usecases.errors import (
     CannotLinkExistingPersonToOtherPerson,
@@ -92,21 +94,27 @@ def state_out(user: User, install: Install) -> Response:
         InstallLinkedToOtherUser,
         CannotLinkExistingPersonToOtherPerson,
         UserlinkingNotConfigured,
+        *idempotency.ERRORS,
     ),
+    openapi_extra=idempotency.OPENAPI,
     summary="Link an install id (from the SDK's linker) to one of your users",
 )
 async def link_install(
     request: Request, install_id: str, body: LinkRequest, key: LinkKey
 ) -> Response:
     parsed = parse_id(install_id)
-    user_id = await run(
-        request,
-        lambda work: legacy_linking.link_install(
-            work, key.authenticate(work), parsed, body.external_id
-        ),
-        key.limit,
-    )
-    return model_response(LinkResponse(id=str(user_id)))
+    once = idempotency.once(request, body)
+
+    def link(work: UnitOfWork) -> Response:
+        caller = key.authenticate(work)
+
+        def execute() -> Response:
+            user_id = legacy_linking.link_install(work, caller, parsed, body.external_id)
+            return model_response(LinkResponse(id=str(user_id)))
+
+        return once(work, caller.app_id, execute)
+
+    return await run(request, link, key.limit)
 
 
 @sdk_router.post(
