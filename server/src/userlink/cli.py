@@ -23,6 +23,7 @@ from userlink.accounts import service as accounts
 from userlink.accounts.rules import Role
 from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
+from userlink.apps.rules import PkcePolicy
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
 from userlink.kit.clock import SystemClock, iso_utc
@@ -309,6 +310,13 @@ def apps_set(
         list[str] | None,
         typer.Option(help="Take this external id off the app's lists: the default applies."),
     ] = None,
+    pkce: Annotated[
+        PkcePolicy | None,
+        typer.Option(
+            help="Codes bound to the redeeming device: off, optional (a code is bound when the "
+            "backend sends a challenge) or required (codes without a challenge are refused)."
+        ),
+    ] = None,
 ) -> None:
     """Change an app's settings."""
     app_uuid = parse_uuid(app_id)
@@ -319,6 +327,7 @@ def apps_set(
             code_lifetime_seconds=code_lifetime,
             linking_enabled=linking,
             is_remote_enabled=remote,
+            pkce_policy=pkce,
         )
         if block_external_id or allow_external_id or unlist_external_id:
             app = apps.edit_external_id_lists(
@@ -334,6 +343,7 @@ def apps_set(
     )
     typer.echo(f"blocked external ids  {_listed(app.blocked_external_ids)}")
     typer.echo(f"allowed external ids  {_listed(app.allowed_external_ids)}")
+    typer.echo(f"pkce policy           {app.pkce_policy.value}")
 
 
 def _listed(values: frozenset[str]) -> str:

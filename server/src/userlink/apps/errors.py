@@ -39,3 +39,8 @@ class InvalidExternalIdList(ValidationFailed):
         "An app blocks or allows at most 100 external ids, each at most 256 characters without "
         "control characters, and none both blocked and allowed."
     )
+
+
+class InvalidPkcePolicy(ValidationFailed):
+    error_code = "INVALID_PKCE_POLICY"
+    default_message = "The PKCE policy must be off, optional or required."

@@ -144,13 +144,19 @@ def confirm(work: UnitOfWork, caller: SdkCaller, *, keep_unlinked: bool) -> tupl
     return user, installs.get(work, caller.install_id)
 
 
-def link_with_code(work: UnitOfWork, caller: SdkCaller, code: str) -> tuple[User, Install]:
+def link_with_code(
+    work: UnitOfWork, caller: SdkCaller, code: str, code_verifier: str | None = None
+) -> tuple[User, Install]:
     """SDK `link_user(auth_code)`: only to an external id new to the platform."""
     user = users.lock(work, caller.user_id)
     if user is None or user.is_linked:
         raise UserAlreadyLinked()
     code_id, external_id = auth_codes.claim_for_link(
-        work, code=code, app_id=caller.app_id, install_id=caller.install_id
+        work,
+        code=code,
+        app_id=caller.app_id,
+        install_id=caller.install_id,
+        code_verifier=code_verifier,
     )
     if not users.set_external_id(work, user.id, external_id):
         raise ExternalIdAlreadyLinked()

@@ -42,14 +42,23 @@ def redeem(
     installation_nonce: str,
     app_id: uuid.UUID | None,
     device: DeviceFacts,
+    code_verifier: str | None = None,
 ) -> Redemption:
     nonce_hash = work.hasher.hash(installation_nonce)
     claimed = auth_codes.claim(work, code, nonce_hash)
     if claimed is None:
-        return _redeem_unclaimable(work, code, nonce_hash, app_id)
+        return _redeem_unclaimable(work, code, nonce_hash, app_id, code_verifier)
     # Refusals below roll the claim back with the unit of work: the code stays usable.
     if app_id is not None and claimed["app_id"] != app_id:
         raise AuthCodeAppMismatch()
+    # Except this one, which keeps the claim: a code bound to another device is burned.
+    auth_codes.check_verifier(
+        work,
+        code_id=claimed["id"],
+        app_id=claimed["app_id"],
+        challenge=claimed["code_challenge"],
+        verifier=code_verifier,
+    )
     app = apps.get_app_recent(work, claimed["app_id"])
     apps.ensure_enabled(app)
     user, restored = users.get_or_create_linked(work, app.id, claimed["external_id"])
@@ -94,11 +103,25 @@ def redeem(
 
 
 def _redeem_unclaimable(
-    work: UnitOfWork, code: str, nonce_hash: str, app_id: uuid.UUID | None
+    work: UnitOfWork,
+    code: str,
+    nonce_hash: str,
+    app_id: uuid.UUID | None,
+    code_verifier: str | None,
 ) -> Redemption:
     """The code could not be claimed: unknown, expired, a retry of a lost answer, or a replay."""
     row, outcome = auth_codes.explain_unclaimable(work, code, nonce_hash, app_id)
     retry = outcome is code_rules.RedemptionOutcome.RETRY
+    if retry and row["install_id"]:
+        # A retry proves the device as the first redemption did.
+        auth_codes.check_verifier(
+            work,
+            code_id=row["id"],
+            app_id=row["app_id"],
+            challenge=row["code_challenge"],
+            verifier=code_verifier,
+            install_id=row["install_id"],
+        )
     # Locked: simultaneous retries of one lost answer replace the credentials one after another,
     # leaving one live pair.
     install = installs.lock(work, row["install_id"]) if retry and row["install_id"] else None

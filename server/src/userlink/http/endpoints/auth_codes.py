@@ -12,7 +12,12 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    AuthCodeVerifierMismatch,
+    CodeChallengeMethodUnsupported,
+    CodeChallengeNotEnabled,
+    CodeChallengeRequired,
     ExternalIdBlocked,
+    InvalidCodeChallenge,
     InvalidExternalId,
 )
 from userlink.errors import RateLimited
@@ -45,7 +50,15 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
     response_model=AuthCodeResponse,
     dependencies=[Depends(require_json)],
     responses=error_responses(
-        *API_KEY_ERRORS, *BODY_ERRORS, *idempotency.ERRORS, InvalidExternalId, ExternalIdBlocked
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        *idempotency.ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InvalidCodeChallenge,
+        CodeChallengeMethodUnsupported,
+        CodeChallengeRequired,
+        CodeChallengeNotEnabled,
     ),
     openapi_extra=idempotency.OPENAPI,
     summary="Get a short-lived, single-use authentication code for one of your users",
@@ -57,7 +70,13 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         caller = key.authenticate(work)
 
         def execute() -> Response:
-            issued = auth_codes.issue(work, caller, body.external_id)
+            issued = auth_codes.issue(
+                work,
+                caller,
+                body.external_id,
+                code_challenge=body.code_challenge,
+                code_challenge_method=body.code_challenge_method,
+            )
             return model_response(
                 AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
             )
@@ -76,6 +95,7 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         AuthCodeExpired,
         AuthCodeAlreadyUsed,
         AuthCodeAppMismatch,
+        AuthCodeVerifierMismatch,
         AppDisabled,
         InstallDeregistered,
         ApiKeyNotAllowed,
@@ -98,6 +118,7 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
             installation_nonce=body.installation_nonce,
             app_id=app_id,
             device=device,
+            code_verifier=body.code_verifier,
         ),
         code_attempts(request),
     )

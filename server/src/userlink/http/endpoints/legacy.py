@@ -14,6 +14,7 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    AuthCodeVerifierMismatch,
     ExternalIdBlocked,
     InvalidExternalId,
 )
@@ -189,6 +190,7 @@ async def confirm_link(
         AuthCodeExpired,
         AuthCodeAlreadyUsed,
         AuthCodeAppMismatch,
+        AuthCodeVerifierMismatch,
         *BODY_ERRORS,
     ),
     summary="Link this install's unlinked user with an authentication code",
@@ -197,7 +199,7 @@ async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessTo
     user, install = await run(
         request,
         lambda work: legacy_linking.link_with_code(
-            work, token.authenticate(work), body.authentication_code
+            work, token.authenticate(work), body.authentication_code, body.code_verifier
         ),
         token.limit,
         code_attempts(request),

@@ -27,6 +27,10 @@ UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 # (PostgreSQL cannot store a NUL in text, and no device field needs one).
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 ShortText = Annotated[str, StringConstraints(max_length=128, pattern=PRINTABLE)]
+# RFC 7636 §4.1: 43 to 128 unreserved characters.
+CodeVerifier = Annotated[
+    str, StringConstraints(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9\-._~]+$")
+]
 InstallationNonce = Annotated[
     str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
 ]
