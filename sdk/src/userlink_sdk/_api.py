@@ -201,7 +201,15 @@ class SdkApi:
 
     # -- routes ------------------------------------------------------------------------------
 
-    def redeem(self, base_url: str, *, code: str, nonce: str, app_id: str | None) -> Identity:
+    def redeem(
+        self,
+        base_url: str,
+        *,
+        code: str,
+        nonce: str,
+        app_id: str | None,
+        code_verifier: str | None = None,
+    ) -> Identity:
         body: dict[str, Any] = {
             "authentication_code": code,
             "installation_nonce": nonce,
@@ -210,6 +218,8 @@ class SdkApi:
         }
         if app_id is not None:
             body["app_id"] = app_id
+        if code_verifier is not None:
+            body["code_verifier"] = code_verifier
         return _identity(self._call("POST", base_url, "users", json=body), with_credentials=True)
 
     def register_install(self, base_url: str, *, app_id: str, secret: str, nonce: str) -> Identity:
