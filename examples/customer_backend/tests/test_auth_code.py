@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import base64
+import hashlib
+import secrets
 
-from userlink_testing.factories.devices import bearer, redeem
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from customer_backend.linking.platform_client import PlatformClient
+from userlink.models import auth_codes
+from userlink_testing.factories.devices import bearer, redeem, redeem_body
+from userlink_testing.factories.records import count_rows
 
 
 def platform_user(api, tenant, user_id: str) -> dict:
@@ -131,3 +140,42 @@ def test_auth_code_refuses_a_logged_out_session(service):
 
     assert response.status_code == 401
     assert response.json()["errorCode"] == "INVALID_SESSION"
+
+
+def test_a_code_asked_with_the_sdks_challenge_is_bound_to_that_device(service, api):
+
+    alice = service.signup("alice")
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+
+    code = alice.get("/auth/code", params={"code_challenge": challenge}).json()["auth_code"]
+
+    stolen = api.post("/sdk/v1/users", json=redeem_body(code))
+    assert stolen.json()["errorCode"] == "AUTH_CODE_VERIFIER_MISMATCH"
+
+
+def test_the_platform_client_retries_a_lost_answer_with_its_idempotency_key(live, tenant, runtime):
+
+    sent: list[httpx.Request] = []
+
+    class LoseFirstAnswer(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self._real = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            response = self._real.handle_request(request)
+            if len(sent) == 1:
+                response.read()
+                raise httpx.ReadTimeout("the answer was lost", request=request)
+            return response
+
+    client = PlatformClient(live.url, SecretStr(tenant.link_key), transport=LoseFirstAnswer())
+    issued = client.issue_auth_code("alice")
+
+    assert len(sent) == 2
+    assert sent[0].headers["Idempotency-Key"] == sent[1].headers["Idempotency-Key"]
+    assert count_rows(runtime, auth_codes) == 1
+    assert issued.code

@@ -4,6 +4,7 @@ key; it goes into one header and nowhere else (not in logs, not in answers, not 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +20,9 @@ from customer_backend.linking.errors import (
 )
 
 logger = logging.getLogger("customer_backend.platform")
+
+# A write whose answer was lost is sent again once, with its Idempotency-Key.
+POST_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,13 @@ class PlatformClient:
         self._api_key = api_key
         self._client = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
-    def issue_auth_code(self, external_id: str) -> IssuedCode:
-        answer = self._post("/users/auth-code", {"external_id": external_id})
+    def issue_auth_code(self, external_id: str, code_challenge: str | None = None) -> IssuedCode:
+        """A code for `external_id`; bound to the device that made `code_challenge` (PKCE
+        S256) when the app sent one."""
+        body: dict[str, Any] = {"external_id": external_id}
+        if code_challenge is not None:
+            body.update(code_challenge=code_challenge, code_challenge_method="S256")
+        answer = self._post("/users/auth-code", body)
         code, expires_at = answer.get("authentication_code"), answer.get("expires_at")
         if not isinstance(code, str) or not isinstance(expires_at, str):
             raise PlatformFailed("The platform's auth-code answer lacks its fields.")
@@ -54,16 +63,25 @@ class PlatformClient:
             raise PlatformFailed("The platform's link answer lacks the user id.")
         return user_id
 
+    def _send(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        for _ in range(POST_ATTEMPTS):
+            try:
+                return self._client.post(path, json=body, headers=headers)
+            except httpx.TransportError as error:
+                logger.warning("platform unreachable on %s: %s", path, type(error).__name__)
+        raise PlatformUnreachable()
+
     def close(self) -> None:
         self._client.close()
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
-        try:
-            response = self._client.post(path, json=body, headers=headers)
-        except httpx.TransportError as error:
-            logger.warning("platform unreachable on %s: %s", path, type(error).__name__)
-            raise PlatformUnreachable() from None
+        """POST once, retrying a lost answer once with the same Idempotency-Key: the platform
+        then answers the first request's answer instead of minting a second code or link."""
+        headers = {
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        }
+        response = self._send(path, body, headers)
         answer = _json_object(response)
         if response.is_success and answer is not None:
             return answer

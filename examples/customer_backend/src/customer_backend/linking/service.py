@@ -34,8 +34,8 @@ class Linking:
     app_secret: SecretStr | None
     platform_url: str  # as the app reaches the platform
 
-    def auth_code(self, caller: SessionCaller) -> AuthCodeGrant:
-        issued = self.platform.issue_auth_code(str(caller.user_id))
+    def auth_code(self, caller: SessionCaller, code_challenge: str | None = None) -> AuthCodeGrant:
+        issued = self.platform.issue_auth_code(str(caller.user_id), code_challenge)
         return AuthCodeGrant(
             app_id=self.app_id,
             auth_code=issued.code,
