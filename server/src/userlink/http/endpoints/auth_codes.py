@@ -23,6 +23,7 @@ from userlink.auth_codes.errors import (
 from userlink.errors import RateLimited
 from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
+from userlink.http.endpoints.previews import code_preview_out
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
@@ -34,11 +35,12 @@ from userlink.http.schemas.auth_codes import (
     RedeemResponse,
 )
 from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.previews import CodePreviewOut
 from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
 from userlink.unit_of_work import UnitOfWork
-from userlink.usecases import redemption
+from userlink.usecases import previews, redemption
 from userlink.users.errors import ExternalIdVelocityExceeded
 
 router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
@@ -84,6 +86,40 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         return once(work, caller.app_id, execute)
 
     return await run(request, issue, key.limit)
+
+
+@router.post(
+    "/users/auth-code/preview",
+    response_model=CodePreviewOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InvalidCodeChallenge,
+        CodeChallengeMethodUnsupported,
+        CodeChallengeRequired,
+        CodeChallengeNotEnabled,
+    ),
+    summary="What a code for this external id would do, without minting one",
+    description="Same body and refusals as `POST /users/auth-code`; writes nothing and is not "
+    "counted against any limit. Whether redeeming would create or restore a user, the user's "
+    "installs, and what a phone or a tablet redeeming it now would do.",
+)
+async def preview_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
+    preview = await run(
+        request,
+        lambda work: previews.preview_code(
+            work,
+            key.authenticate(work),
+            body.external_id,
+            code_challenge=body.code_challenge,
+            code_challenge_method=body.code_challenge_method,
+        ),
+        key.limit,
+    )
+    return model_response(code_preview_out(preview))
 
 
 @sdk_router.post(

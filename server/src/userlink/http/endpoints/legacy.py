@@ -27,6 +27,7 @@ from userlink.http.credentials import (
     LinkKey,
     code_attempts,
 )
+from userlink.http.endpoints.previews import link_preview_out
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json, require_json_if_any
@@ -40,6 +41,7 @@ from userlink.http.schemas.legacy import (
     RegisterInstallIn,
     RegisterInstallOut,
 )
+from userlink.http.schemas.previews import LinkPreviewOut
 from userlink.http.schemas.users import LinkRequest, LinkResponse
 from userlink.http.transactions import run
 from userlink.installs.errors import (
@@ -51,7 +53,7 @@ from userlink.installs.errors import (
 from userlink.installs.service import Install
 from userlink.kit.ids import parse_id
 from userlink.unit_of_work import UnitOfWork
-from userlink.usecases import legacy_linking
+from userlink.usecases import legacy_linking, previews
 from userlink.usecases.errors import (
     CannotLinkExistingPersonToOtherPerson,
     ExternalIdAlreadyLinked,
@@ -116,6 +118,38 @@ async def link_install(
         return once(work, caller.app_id, execute)
 
     return await run(request, link, key.limit)
+
+
+@router.post(
+    "/v2/users/{install_id}/link/preview",
+    response_model=LinkPreviewOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InstallNotFound,
+        InstallDoesNotBelongToApp,
+        InstallDisabled,
+        InstallDeleted,
+        InstallLinkedToOtherUser,
+        CannotLinkExistingPersonToOtherPerson,
+        UserlinkingNotConfigured,
+    ),
+    summary="What linking this install to one of your users would do, without linking it",
+    description="Same body and refusals as the link (the velocity limit aside); writes nothing.",
+)
+async def preview_link(
+    request: Request, install_id: str, body: LinkRequest, key: LinkKey
+) -> Response:
+    parsed = parse_id(install_id)
+    preview = await run(
+        request,
+        lambda work: previews.preview_link(work, key.authenticate(work), parsed, body.external_id),
+        key.limit,
+    )
+    return model_response(link_preview_out(preview))
 
 
 @sdk_router.post(
