@@ -24,6 +24,7 @@ from userlink.errors import RateLimited
 from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
 from userlink.http.endpoints.previews import code_preview_out
+from userlink.http.endpoints.sdk import sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
@@ -34,7 +35,7 @@ from userlink.http.schemas.auth_codes import (
     RedeemRequest,
     RedeemResponse,
 )
-from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.common import credentials_out, device_facts
 from userlink.http.schemas.previews import CodePreviewOut
 from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
@@ -165,6 +166,6 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
             restored=redeemed.restored,
             is_linked=True,
             credentials=credentials_out(redeemed.credentials),
-            configuration=configuration_out(redeemed.is_remote_enabled),
+            configuration=sdk_configuration(request, redeemed.is_remote_enabled),
         )
     )

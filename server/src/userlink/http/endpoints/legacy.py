@@ -28,12 +28,12 @@ from userlink.http.credentials import (
     code_attempts,
 )
 from userlink.http.endpoints.previews import link_preview_out
-from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
+from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS, sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json, require_json_if_any
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
-from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.common import credentials_out, device_facts
 from userlink.http.schemas.legacy import (
     ConfirmIn,
     InstallStateOut,
@@ -69,13 +69,13 @@ router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
 sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
 
-def state_out(user: User, install: Install) -> Response:
+def state_out(request: Request, user: User, install: Install) -> Response:
     return model_response(
         InstallStateOut(
             user_id=str(user.id),
             install_id=str(install.id),
             is_linked=user.is_linked,
-            configuration=configuration_out(install.is_active),
+            configuration=sdk_configuration(request, install.is_active),
         )
     )
 
@@ -185,7 +185,7 @@ async def register_install(request: Request, body: RegisterInstallIn, app: AppSe
             install_id=str(registration.install.id),
             is_linked=False,
             credentials=credentials_out(registration.credentials),
-            configuration=configuration_out(registration.install.is_active),
+            configuration=sdk_configuration(request, registration.install.is_active),
         ),
         status_code=201,
     )
@@ -209,7 +209,7 @@ async def confirm_link(
         ),
         token.limit,
     )
-    return state_out(user, install)
+    return state_out(request, user, install)
 
 
 @sdk_router.post(
@@ -238,4 +238,4 @@ async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessTo
         token.limit,
         code_attempts(request),
     )
-    return state_out(user, install)
+    return state_out(request, user, install)

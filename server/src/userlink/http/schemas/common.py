@@ -112,6 +112,11 @@ class ConfigurationOut(BaseModel):
     is_remote_enabled: bool
     upload: UploadSettingsOut
     features: dict[str, bool]
+    redemption_retry_window_seconds: int | None = Field(
+        default=None,
+        description="How long after a redemption the same device (same installation_nonce) may "
+        "send it again and get the same user and install back (docs/sdk-protocol.md).",
+    )
 
 
 def credentials_out(credentials: Credentials) -> CredentialsOut:
@@ -124,10 +129,11 @@ def credentials_out(credentials: Credentials) -> CredentialsOut:
 
 
 @cache
-def configuration_out(is_active: bool) -> ConfigurationOut:
+def configuration_out(is_active: bool, redemption_retry_window_seconds: int) -> ConfigurationOut:
     """What the SDK is told to do. Only the active install uploads to be processed."""
     return ConfigurationOut(
         is_remote_enabled=is_active,
+        redemption_retry_window_seconds=redemption_retry_window_seconds,
         upload=UploadSettingsOut(
             max_batch_size=payload_rules.MAX_BATCH_SIZE,
             max_payload_bytes=payload_rules.MAX_PAYLOAD_BYTES,
