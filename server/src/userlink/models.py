@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     text,
+    true,
 )
 
 metadata = MetaData(
@@ -156,6 +157,8 @@ apps = Table(
     Column("allowed_external_ids", JSON, nullable=False, server_default=text("'[]'")),
     # off | optional | required: whether codes are bound to the redeeming device (PKCE).
     Column("pkce_policy", String(16), nullable=False, server_default="optional"),
+    # Off: legacy SDK inits (app id + secret) are refused; codes only (the migration report).
+    Column("legacy_registration_enabled", Boolean, nullable=False, server_default=true()),
 )
 
 api_keys = Table(
@@ -212,6 +215,8 @@ installs = Table(
     Column("is_active", Boolean, nullable=False),
     Column("inactive_reason", String(32), nullable=True),
     Column("ended_at", TZ, nullable=True),
+    # code | legacy: the flow that registered the install (the migration report).
+    Column("registered_via", String(8), nullable=True),
     # The database, not process memory, guarantees one active install per user.
     Index(
         "uq_installs_one_active_per_user",

@@ -307,6 +307,7 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             blocked_external_ids=frozenset(row["app_blocked_external_ids"] or ()),
             allowed_external_ids=frozenset(row["app_allowed_external_ids"] or ()),
             pkce_policy=rules_of_apps.PkcePolicy(row["app_pkce_policy"]),
+            legacy_registration_enabled=row["app_legacy_registration_enabled"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

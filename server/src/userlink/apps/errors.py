@@ -18,6 +18,14 @@ class AppDisabled(Forbidden):
     default_message = "This app is disabled on the platform (remote disabled)."
 
 
+class LegacyRegistrationDisabled(Forbidden):
+    error_code = "LEGACY_REGISTRATION_DISABLED"
+    default_message = (
+        "This app no longer accepts legacy SDK inits (app id and secret): update the app to an "
+        "SDK that creates its user with an authentication code."
+    )
+
+
 class InvalidCodeLifetime(ValidationFailed):
     error_code = "INVALID_CODE_LIFETIME"
     default_message = "The code lifetime must be between 10 and 600 seconds."

@@ -44,6 +44,8 @@ class App:
     blocked_external_ids: frozenset[str] = frozenset()
     allowed_external_ids: frozenset[str] = frozenset()
     pkce_policy: rules.PkcePolicy = rules.PkcePolicy.OPTIONAL
+    # Off once the code flow has replaced legacy inits (the migration report says when).
+    legacy_registration_enabled: bool = True
 
     def refuses_external_id(self, external_id: str) -> bool:
         """Whether this app refuses `external_id` as a placeholder: pure, from the record the
@@ -65,6 +67,7 @@ class App:
             blocked_external_ids=frozenset(row["blocked_external_ids"] or ()),
             allowed_external_ids=frozenset(row["allowed_external_ids"] or ()),
             pkce_policy=rules.PkcePolicy(row["pkce_policy"]),
+            legacy_registration_enabled=row["legacy_registration_enabled"],
         )
 
 
@@ -116,6 +119,7 @@ def create_app(
         blocked_external_ids=[],
         allowed_external_ids=[],
         pkce_policy=rules.PkcePolicy.OPTIONAL.value,
+        legacy_registration_enabled=True,
     )
     work.audit.record(AuditEvent.APP_CREATED, app_id=app_id, actor=actor)
     return CreatedApp(app=get_app(work, app_id), secret=secret)
@@ -160,6 +164,7 @@ def update_settings(
     blocked_external_ids: Iterable[str] | None = None,
     allowed_external_ids: Iterable[str] | None = None,
     pkce_policy: rules.PkcePolicy | None = None,
+    legacy_registration_enabled: bool | None = None,
     actor: str = "cli",
 ) -> App:
     """Change the settings given (None: unchanged); what really changed is audited. The
@@ -180,6 +185,7 @@ def update_settings(
         "blocked_external_ids": blocked,
         "allowed_external_ids": allowed,
         "pkce_policy": pkce_policy,
+        "legacy_registration_enabled": legacy_registration_enabled,
     }
     changes: dict[str, Any] = {
         setting: sorted(value) if isinstance(value, frozenset) else value

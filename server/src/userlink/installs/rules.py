@@ -15,6 +15,10 @@ from enum import StrEnum
 
 TABLET_MIN_DIAGONAL_INCHES = 7.0
 
+# The flow that registered an install.
+VIA_CODE = "code"
+VIA_LEGACY = "legacy"
+
 # An install's status.
 LIVE = "live"
 RESET = "reset"

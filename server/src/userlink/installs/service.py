@@ -93,6 +93,7 @@ def register(
     user_id: uuid.UUID,
     installation_nonce: str,
     device: DeviceFacts,
+    registered_via: str,
 ) -> Registered:
     """A new install of `user_id` (whose row the caller holds locked), active or not by the rule.
     One read of the user's live installs, at most one write per install whose role changes, one
@@ -137,6 +138,7 @@ def register(
         status=LIVE,
         is_active=activity.is_active,
         inactive_reason=reason,
+        registered_via=registered_via,
     )
     work.audit.record(
         AuditEvent.INSTALL_CREATED,

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from userlink.api_keys.service import ApiKeyCaller
+from userlink.apps.errors import LegacyRegistrationDisabled
 from userlink.apps.service import App
 from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules as code_rules
@@ -49,9 +50,16 @@ def register_install(
     work: UnitOfWork, app: App, *, installation_nonce: str, device: DeviceFacts
 ) -> Registration:
     """Legacy SDK init: a new install with a provisional user, before the app's linker runs."""
+    if not app.legacy_registration_enabled:
+        raise LegacyRegistrationDisabled()
     user = users.create_provisional(work, app.id)
     registered = installs.register(
-        work, app_id=app.id, user_id=user.id, installation_nonce=installation_nonce, device=device
+        work,
+        app_id=app.id,
+        user_id=user.id,
+        installation_nonce=installation_nonce,
+        device=device,
+        registered_via=install_rules.VIA_LEGACY,
     )
     install = registered.install
     return Registration(user, install, credentials.issue(work, install.id))

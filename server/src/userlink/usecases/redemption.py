@@ -18,7 +18,7 @@ from userlink.auth_codes import service as auth_codes
 from userlink.auth_codes.errors import AuthCodeAppMismatch
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
-from userlink.installs.rules import LIVE
+from userlink.installs.rules import LIVE, VIA_CODE
 from userlink.installs.service import DeviceFacts, Install
 from userlink.sdk_credentials import service as credentials
 from userlink.sdk_credentials.service import Credentials
@@ -76,6 +76,7 @@ def redeem(
         user_id=user.id,
         installation_nonce=installation_nonce,
         device=device,
+        registered_via=VIA_CODE,
     )
     for replaced_id in registered.replaced:
         credentials.revoke(work, replaced_id)

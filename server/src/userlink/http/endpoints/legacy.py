@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from userlink.api_keys.errors import ApiKeyNotAllowed
-from userlink.apps.errors import AppDisabled, InvalidAppCredentials
+from userlink.apps.errors import AppDisabled, InvalidAppCredentials, LegacyRegistrationDisabled
 from userlink.auth_codes.errors import (
     AuthCodeAlreadyUsed,
     AuthCodeAppMismatch,
@@ -161,6 +161,7 @@ async def preview_link(
         MissingCredentials,
         InvalidAppCredentials,
         AppDisabled,
+        LegacyRegistrationDisabled,
         ApiKeyNotAllowed,
         RateLimited,
         *BODY_ERRORS,

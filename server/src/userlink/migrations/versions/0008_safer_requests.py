@@ -1,5 +1,6 @@
 """safer requests: idempotency keys of server-to-server writes; codes bound to a device (PKCE)
-and each app's PKCE policy
+and each app's PKCE policy; how each install was registered (for the migration report) and a
+switch to refuse legacy registrations
 
 Revision ID: 0008
 Revises: 0005
@@ -49,9 +50,25 @@ def upgrade() -> None:
         "apps",
         sa.Column("pkce_policy", sa.String(length=16), nullable=False, server_default="optional"),
     )
+    op.add_column(
+        "apps",
+        sa.Column(
+            "legacy_registration_enabled", sa.Boolean(), nullable=False, server_default=sa.true()
+        ),
+    )
+    # code | legacy. Installs made before: those a code's redemption recorded are the code
+    # flow's; every other install was registered by a legacy init.
+    op.add_column("installs", sa.Column("registered_via", sa.String(length=8), nullable=True))
+    op.execute(
+        "UPDATE installs SET registered_via = CASE WHEN EXISTS "
+        "(SELECT 1 FROM auth_codes WHERE auth_codes.install_id = installs.id) "
+        "THEN 'code' ELSE 'legacy' END"
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("installs", "registered_via")
+    op.drop_column("apps", "legacy_registration_enabled")
     op.drop_column("apps", "pkce_policy")
     op.drop_column("auth_codes", "code_challenge")
     op.drop_index("ix_idempotency_keys_app_id_expires_at", table_name="idempotency_keys")
