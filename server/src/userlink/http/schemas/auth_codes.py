@@ -28,7 +28,6 @@ class AuthCodeRequest(BaseModel):
             "Optional: the SDK's PKCE challenge (RFC 7636, S256), forwarded by your backend. "
             "The code then redeems only on the device that holds the verifier."
         ),
-        examples=["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"],
     )
     code_challenge_method: Annotated[str, StringConstraints(max_length=16)] | None = Field(
         default=None, description='"S256" (the only method accepted) with code_challenge.'
