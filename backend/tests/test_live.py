@@ -6,16 +6,27 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from userlink.models import auth_codes
 from userlink_backend import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
+    PlatformClient,
     RateLimitError,
 )
-from userlink_sdk import DeviceInfo, LegacyConfig, UserCreationOptions, UserLink
+from userlink_sdk import (
+    DeviceInfo,
+    LegacyConfig,
+    UserCreationError,
+    UserCreationFailureReason,
+    UserCreationOptions,
+    UserLink,
+)
+from userlink_testing.factories.records import count_rows
 
 PHONE = DeviceInfo(platform="android", os_version="14", model="Pixel 8", screen_diagonal_inches=6.2)
 
@@ -204,3 +215,49 @@ def test_a_real_429_past_the_longest_wait_fails_at_once_with_its_retry_after(
     assert error.retry_after is not None
     assert error.retry_after > 5.0
     assert error.ref
+
+
+def test_a_lost_answer_retried_with_the_calls_idempotency_key_mints_one_code(live, tenant, runtime):
+    """The platform honours the key the library sends: the retry of a write whose answer was
+    lost gets the first answer back instead of a second code."""
+    sent: list[httpx.Request] = []
+
+    class LoseFirstAnswer(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self._real = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            response = self._real.handle_request(request)
+            if len(sent) == 1:
+                response.read()
+                raise httpx.ReadTimeout("the answer was lost", request=request)
+            return response
+
+    client = PlatformClient(
+        live.url, tenant.link_key, transport=LoseFirstAnswer(), sleep=lambda _s: None
+    )
+    issued = client.issue_auth_code("alice")
+
+    assert len(sent) == 2
+    assert sent[0].headers["Idempotency-Key"] == sent[1].headers["Idempotency-Key"]
+    assert count_rows(runtime, auth_codes) == 1
+    assert issued.code
+
+
+def test_a_code_bound_to_a_devices_challenge_works_on_that_device_only(
+    linker, reader, live, tmp_path
+):
+    with UserLink(tmp_path / "phone", device=PHONE, clock=live.clock.now) as phone:
+        challenge = phone.begin_user_creation()
+        code = linker.issue_auth_code("alice", code_challenge=challenge)
+        with (
+            UserLink(tmp_path / "thief", device=PHONE, clock=live.clock.now) as thief,
+            pytest.raises(UserCreationError) as stolen,
+        ):
+            thief.create_user(UserCreationOptions(auth_code=code.code, platform_url=live.url))
+        assert stolen.value.reason is UserCreationFailureReason.INVALID_AUTH_CODE
+        # The stolen attempt burned the code: the device asks for a fresh one, bound again.
+        code = linker.issue_auth_code("alice", code_challenge=phone.begin_user_creation())
+        created = phone.create_user(UserCreationOptions(auth_code=code.code, platform_url=live.url))
+        assert created.user_info.user_id == reader.get_user_by_external_id("alice").id

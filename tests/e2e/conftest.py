@@ -35,10 +35,13 @@ class CustomerBackend:
         self.api = api
         self.tenant = tenant
 
-    def auth_code(self, external_id: str) -> str:
+    def auth_code(self, external_id: str, code_challenge: str | None = None) -> str:
+        body: dict[str, Any] = {"external_id": external_id}
+        if code_challenge is not None:
+            body.update(code_challenge=code_challenge, code_challenge_method="S256")
         response = self.api.post(
             "/users/auth-code",
-            json={"external_id": external_id},
+            json=body,
             headers={"Authorization": f"Bearer {self.tenant.link_key}"},
         )
         assert response.status_code == 200, response.text

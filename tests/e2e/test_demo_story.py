@@ -37,6 +37,7 @@ STEPS = [
     "only-active-processed",
     "timeline",
     "unattested-refused",
+    "stolen-code-refused",
     "legacy-linked",
     "legacy-link-failed",
     "legacy-relinked",
@@ -107,6 +108,10 @@ def test_the_timeline_is_one_sequence_across_installs(story):
 
 def test_a_device_without_attestation_gets_no_code(story):
     assert_step(story, "unattested-refused")
+
+
+def test_a_stolen_code_bound_to_another_device_is_refused(story):
+    assert_step(story, "stolen-code-refused")
 
 
 def test_legacy_init_links_the_install_through_the_backend(story):

@@ -55,10 +55,13 @@ class AsyncPlatformClient:
 
     # -- the routes --------------------------------------------------------------------------
 
-    async def issue_auth_code(self, external_id: str | int) -> AuthCode:
+    async def issue_auth_code(
+        self, external_id: str | int, *, code_challenge: str | None = None
+    ) -> AuthCode:
         """`POST /users/auth-code` (scope `user.link`): a code for the app's SDK to create or
-        restore the user of `external_id`."""
-        return await self._send(_wire.auth_code(external_id))
+        restore the user of `external_id`; bound to the device that made `code_challenge` (the
+        SDK's `begin_user_creation()`, PKCE S256) when one is given."""
+        return await self._send(_wire.auth_code(external_id, code_challenge))
 
     async def link_install(self, install_id: str, external_id: str | int) -> str:
         """`POST /v2/users/{install_id}/link` (scope `user.link`): the legacy link; returns the

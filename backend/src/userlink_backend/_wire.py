@@ -95,14 +95,13 @@ def _external_id(value: str | int) -> str | int:
 # -- the routes ------------------------------------------------------------------------------
 
 
-def auth_code(external_id: str | int) -> Call[AuthCode]:
-    return Call(
-        "POST",
-        "/users/auth-code",
-        _auth_code,
-        json={"external_id": _external_id(external_id)},
-        idempotent=True,
-    )
+def auth_code(external_id: str | int, code_challenge: str | None = None) -> Call[AuthCode]:
+    body: dict[str, Any] = {"external_id": _external_id(external_id)}
+    if code_challenge is not None:
+        # PKCE (RFC 7636), S256 only: the code is then redeemable only by the device holding the
+        # verifier of this challenge (the SDK's begin_user_creation()).
+        body.update(code_challenge=code_challenge, code_challenge_method="S256")
+    return Call("POST", "/users/auth-code", _auth_code, json=body, idempotent=True)
 
 
 def link_install(install_id: str, external_id: str | int) -> Call[str]:

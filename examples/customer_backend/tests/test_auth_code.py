@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+
 import pytest
 
-from userlink_testing.factories.devices import bearer, redeem
+from userlink_testing.factories.devices import bearer, redeem, redeem_body
 
 
 def platform_user(api, tenant, user_id: str) -> dict:
@@ -131,3 +135,17 @@ def test_auth_code_refuses_a_logged_out_session(service):
 
     assert response.status_code == 401
     assert response.json()["errorCode"] == "INVALID_SESSION"
+
+
+def test_a_code_asked_with_the_sdks_challenge_is_bound_to_that_device(service, api):
+
+    alice = service.signup("alice")
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+
+    code = alice.get("/auth/code", params={"code_challenge": challenge}).json()["auth_code"]
+
+    stolen = api.post("/sdk/v1/users", json=redeem_body(code))
+    assert stolen.json()["errorCode"] == "AUTH_CODE_VERIFIER_MISMATCH"

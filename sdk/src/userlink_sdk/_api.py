@@ -207,7 +207,13 @@ class SdkApi:
     # -- routes ------------------------------------------------------------------------------
 
     def redeem(
-        self, base_url: str, *, code: str, nonce: str, app_id: str | None
+        self,
+        base_url: str,
+        *,
+        code: str,
+        nonce: str,
+        app_id: str | None,
+        code_verifier: str | None = None,
     ) -> Steps[Identity]:
         body: dict[str, Any] = {
             "authentication_code": code,
@@ -217,6 +223,8 @@ class SdkApi:
         }
         if app_id is not None:
             body["app_id"] = app_id
+        if code_verifier is not None:
+            body["code_verifier"] = code_verifier
         answer = yield from self._call("POST", base_url, "users", json=body)
         return _identity(answer, with_credentials=True)
 

@@ -170,6 +170,13 @@ class AsyncUserLink:
         """The SDK configuration the platform sent last (defaults before any)."""
         return self._core.configuration
 
+    async def begin_user_creation(self) -> str:
+        """Begin a user creation with a code bound to this device (PKCE, S256): the
+        `code_challenge` for your app to send to its backend (see `UserLink.begin_user_creation`).
+        """
+        async with self._io():
+            return self._core.begin_user_creation()
+
     async def create_user(self, options: UserCreationOptions) -> UserCreationResult:
         self._core.begin_creation(options)
         try:

@@ -170,6 +170,15 @@ class UserLink:
         """The SDK configuration the platform sent last (defaults before any)."""
         return self._core.configuration
 
+    def begin_user_creation(self) -> str:
+        """Begin a user creation with a code bound to this device (PKCE, S256): the
+        `code_challenge` for your app to send to its backend, which sends it with
+        `code_challenge_method: "S256"` when it asks the platform for the code. The verifier
+        stays in the device state; `create_user()` presents it, so the code works on no other
+        device. Call it again to begin again (the earlier challenge is then useless)."""
+        with self._io():
+            return self._core.begin_user_creation()
+
     def create_user(self, options: UserCreationOptions) -> UserCreationResult:
         self._core.begin_creation(options)
         try:

@@ -153,6 +153,10 @@ class DeviceCore:
 
     # -- identity, local ---------------------------------------------------------------------
 
+    def begin_user_creation(self) -> str:
+        """A PKCE verifier kept in the device state; its S256 challenge (Install.begin_creation)."""
+        return self.install.begin_creation()
+
     def user_exists(self) -> bool:
         return self.device.current().user_exists
 

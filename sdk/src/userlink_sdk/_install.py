@@ -3,7 +3,10 @@ status, deregistered. Platform failures leave here as the `_api` errors; `_reaso
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import secrets
 
 from ._api import ApiError, Identity, NetworkError, ProtocolError, SdkApi, StatusAnswer
 from ._device import Device
@@ -26,20 +29,33 @@ class Install:
         self._device = device
         self._session = session
 
+    def begin_creation(self) -> str:
+        """A new PKCE verifier (RFC 7636), kept in the device state until a redemption ends the
+        creation; its S256 challenge, for the app's backend to send with the code request."""
+        verifier = secrets.token_urlsafe(48)
+        self._device.commit(dataclasses.replace(self._device.current(), pkce_verifier=verifier))
+        return s256_challenge(verifier)
+
     def redeem(
         self, base: str, *, code: str, app_id: str | None
     ) -> Steps[tuple[Identity, DeviceState]]:
-        """Create (or restore) the user from an authentication code; the install is this
-        device's once the answer is saved."""
+        """Create (or restore) the user from an authentication code, proving the creation's
+        PKCE verifier when one was begun; the install is this device's once the answer is
+        saved."""
         nonce = self._device.ensure_nonce()
+        verifier = self._device.current().pkce_verifier
         identity = yield from self._session.retrying(
-            lambda: self._api.redeem(base, code=code, nonce=nonce, app_id=app_id),
+            lambda: self._api.redeem(
+                base, code=code, nonce=nonce, app_id=app_id, code_verifier=verifier
+            ),
             attempts=REDEEM_ATTEMPTS,
             backoff=REDEEM_BACKOFF,
         )
         state = self._device.adopt(
             identity, base=base, app_id=app_id, fingerprint=None, established=True
         )
+        if state.pkce_verifier is not None:
+            state = self._device.commit(dataclasses.replace(state, pkce_verifier=None))
         return identity, state
 
     def link(
@@ -114,3 +130,9 @@ class Install:
         except (ProtocolError, ValueError, OSError) as exc:
             return False, f"the install could not be deregistered ({exc})"
         return True, "the install is deregistered on the server"
+
+
+def s256_challenge(verifier: str) -> str:
+    """BASE64URL(SHA256(verifier)) without padding (RFC 7636 §4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

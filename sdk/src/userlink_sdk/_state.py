@@ -54,6 +54,8 @@ class DeviceState:
     refresh_token: str | None = dataclasses.field(default=None, repr=False)
     refresh_token_expires_at: datetime | None = None
     installation_nonce: str | None = dataclasses.field(default=None, repr=False)
+    pkce_verifier: str | None = dataclasses.field(default=None, repr=False)
+    """The PKCE verifier of the user creation begun (`begin_user_creation()`), until it ends."""
     configuration: Mapping[str, Any] | None = None
     inactive_reason: str | None = None
 
@@ -107,6 +109,7 @@ _FIELD_KINDS: dict[str, type] = {
     "refresh_token": str,
     "refresh_token_expires_at": datetime,
     "installation_nonce": str,
+    "pkce_verifier": str,
     "configuration": dict,
     "inactive_reason": str,
 }

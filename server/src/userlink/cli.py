@@ -23,6 +23,8 @@ from userlink.accounts import service as accounts
 from userlink.accounts.rules import Role
 from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
+from userlink.apps.rules import PkcePolicy
+from userlink.cli_reports import report_cli
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
 from userlink.kit.clock import SystemClock, iso_utc
@@ -60,6 +62,7 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(installs_cli, name="installs")
 accounts_cli = typer.Typer(help="Dashboard accounts and organisations.", no_args_is_help=True)
 cli.add_typer(accounts_cli, name="accounts")
+cli.add_typer(report_cli, name="report")
 
 
 def load_settings() -> Settings:
@@ -309,6 +312,20 @@ def apps_set(
         list[str] | None,
         typer.Option(help="Take this external id off the app's lists: the default applies."),
     ] = None,
+    pkce: Annotated[
+        PkcePolicy | None,
+        typer.Option(
+            help="Codes bound to the redeeming device: off, optional (a code is bound when the "
+            "backend sends a challenge) or required (codes without a challenge are refused)."
+        ),
+    ] = None,
+    legacy_registration: Annotated[
+        bool | None,
+        typer.Option(
+            help="Accept legacy SDK inits (app id + secret); turn off once the migration report "
+            "shows your users on the code flow."
+        ),
+    ] = None,
 ) -> None:
     """Change an app's settings."""
     app_uuid = parse_uuid(app_id)
@@ -319,6 +336,8 @@ def apps_set(
             code_lifetime_seconds=code_lifetime,
             linking_enabled=linking,
             is_remote_enabled=remote,
+            pkce_policy=pkce,
+            legacy_registration_enabled=legacy_registration,
         )
         if block_external_id or allow_external_id or unlist_external_id:
             app = apps.edit_external_id_lists(
@@ -334,6 +353,8 @@ def apps_set(
     )
     typer.echo(f"blocked external ids  {_listed(app.blocked_external_ids)}")
     typer.echo(f"allowed external ids  {_listed(app.allowed_external_ids)}")
+    typer.echo(f"pkce policy           {app.pkce_policy.value}")
+    typer.echo(f"legacy registration   {'on' if app.legacy_registration_enabled else 'off'}")
 
 
 def _listed(values: frozenset[str]) -> str:

@@ -19,9 +19,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     Uuid,
     text,
+    true,
 )
 
 metadata = MetaData(
@@ -153,6 +155,10 @@ apps = Table(
     # The app's own placeholder lists (apps/rules.py), as keys: trimmed and case-folded.
     Column("blocked_external_ids", JSON, nullable=False, server_default=text("'[]'")),
     Column("allowed_external_ids", JSON, nullable=False, server_default=text("'[]'")),
+    # off | optional | required: whether codes are bound to the redeeming device (PKCE).
+    Column("pkce_policy", String(16), nullable=False, server_default="optional"),
+    # Off: legacy SDK inits (app id + secret) are refused; codes only (the migration report).
+    Column("legacy_registration_enabled", Boolean, nullable=False, server_default=true()),
 )
 
 api_keys = Table(
@@ -209,6 +215,8 @@ installs = Table(
     Column("is_active", Boolean, nullable=False),
     Column("inactive_reason", String(32), nullable=True),
     Column("ended_at", TZ, nullable=True),
+    # code | legacy: the flow that registered the install (the migration report).
+    Column("registered_via", String(8), nullable=True),
     # The database, not process memory, guarantees one active install per user.
     Index(
         "uq_installs_one_active_per_user",
@@ -234,7 +242,24 @@ auth_codes = Table(
     Column("install_id", ID, ForeignKey("installs.id", ondelete="CASCADE"), nullable=True),
     # What the first redemption answered, so that a retry answers the same.
     Column("restored", Boolean, nullable=True),
+    # RFC 7636 S256 challenge (base64url of SHA-256 of the device's verifier), when bound.
+    Column("code_challenge", String(64), nullable=True),
     Index("ix_auth_codes_app_id_external_id", "app_id", "external_id"),
+)
+
+# Idempotency-Key of a server-to-server write, per app, kept a day: the request it was first
+# sent with (a hash) and the answer to replay (NULL while that request runs).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", HASH, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Index("ix_idempotency_keys_app_id_expires_at", "app_id", "expires_at"),
 )
 
 sdk_tokens = Table(

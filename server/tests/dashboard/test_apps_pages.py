@@ -332,3 +332,37 @@ def test_forged_secret_rotation_of_a_viewer_is_refused(browser, runtime, api):
     assert answer.status_code == 403
     assert APP_SECRET.findall(answer.text) == []
     assert legacy_init(api, created.app.id, created.secret).status_code == 201
+
+
+def test_pkce_policy_is_shown_and_saved_from_the_settings_form(browser, runtime):
+    owner = signed_in(browser, runtime)
+    app = make_app(runtime, organisation_id=owner.organisation_id).app
+    page = browser.get(f"/dashboard/apps/{app.id}")
+    assert '<option value="optional" selected>' in page.text
+
+    answer = post_form(
+        browser,
+        f"/dashboard/apps/{app.id}/settings",
+        {"code_lifetime_seconds": "600", "is_remote_enabled": "on", "pkce_policy": "required"},
+        page=f"/dashboard/apps/{app.id}",
+    )
+
+    assert answer.status_code == 303
+    assert rows(runtime, apps, id=app.id)[0]["pkce_policy"] == "required"
+    assert '<option value="required" selected>' in browser.get(f"/dashboard/apps/{app.id}").text
+
+
+def test_an_unknown_pkce_policy_is_refused_and_nothing_changes(browser, runtime):
+    owner = signed_in(browser, runtime)
+    app = make_app(runtime, organisation_id=owner.organisation_id).app
+
+    answer = post_form(
+        browser,
+        f"/dashboard/apps/{app.id}/settings",
+        {"code_lifetime_seconds": "600", "is_remote_enabled": "on", "pkce_policy": "plain"},
+        page=f"/dashboard/apps/{app.id}",
+    )
+
+    assert answer.status_code == 422
+    assert "off, optional or required" in answer.text
+    assert rows(runtime, apps, id=app.id)[0]["pkce_policy"] == "optional"

@@ -172,6 +172,9 @@ class Story:
         self.begin("Device attestation")
         self.step("unattested-refused", "a device without attestation", self.unattested)
 
+        self.begin("Codes bound to the device (PKCE)")
+        self.step("stolen-code-refused", "a stolen code on another device", self.stolen_code)
+
         self.begin("Legacy flow: install id and linker")
         self.step("legacy-linked", "legacy init links the install", self.legacy_init)
         self.step("legacy-link-failed", "init while logged out: LINK_FAILED", self.legacy_failed)
@@ -282,6 +285,23 @@ class Story:
         check(error.status in (401, 403), f"expected 401/403, got {error.status} {error.code}")
         check(not emulator.status().sdk.user_exists, "a user was created anyway")
         return f"no attestation statement: code refused ({error.status} {error.code})"
+
+    # Codes bound to the device
+
+    def stolen_code(self) -> str:
+        victim = self.device("victor-phone", **PHONE)
+        victim.signup("victor", self.password)
+        code = victim.request_code()  # bound to victor's phone; say it leaked through a log
+        thief = self.device("thief-phone", **PHONE)
+        error = expect_failure(lambda: thief.redeem_code(code), "INVALID_AUTH_CODE")
+        check("AUTH_CODE_VERIFIER_MISMATCH" in error.message, f"refused for {error.message}")
+        check(not thief.status().sdk.user_exists, "the thief got a user anyway")
+        created = victim.create_user()  # a new code: the stolen one was burned
+        check(not created.restored, "a restored user, expected victor's new one")
+        return (
+            "victor's code, replayed on another phone: AUTH_CODE_VERIFIER_MISMATCH (code burned); "
+            f"victor's phone with a new code: user {short(created.user_id)} created"
+        )
 
     # Legacy flow
 

@@ -43,7 +43,7 @@ from userlink_sdk import (
 )
 
 from .attestation import Attester
-from .backend import AppCredentials, BackendClient, Session
+from .backend import AppCredentials, AuthCode, BackendClient, Session
 from .errors import (
     ALREADY_LOGGED_IN,
     INVALID_PAYLOAD,
@@ -189,7 +189,14 @@ class DeviceApp:
     # -- the platform user ------------------------------------------------------------------
 
     def create_user(self) -> CreatedUser:
-        """Create the platform user of the logged-in user on this device, or restore it."""
+        """Create the platform user of the logged-in user on this device, or restore it, with a
+        code bound to this device (PKCE): the SDK's challenge goes to the backend with the
+        login, the verifier never leaves the SDK."""
+        return self.redeem_code(self.request_code())
+
+    def request_code(self) -> AuthCode:
+        """Begin a user creation and get its code from the backend: a code that only this
+        device can redeem."""
         session = self._require_session()
         with self._sdk() as sdk:
             if sdk.user_exists():  # checked first so that no code is wasted
@@ -197,8 +204,14 @@ class DeviceApp:
                     UserCreationFailureReason.USER_ALREADY_EXISTS.value,
                     f"user {sdk.user_id} is on this device: reset (or logout) first",
                 )
-            with self._backend() as backend:
-                code = backend.auth_code(session.token)
+            challenge = sdk.begin_user_creation()
+        with self._backend() as backend:
+            return backend.auth_code(session.token, challenge)
+
+    def redeem_code(self, code: AuthCode) -> CreatedUser:
+        """Create (or restore) the platform user from a code: this device's own, or one that
+        reached it some other way (a deep link, a log), which a bound code refuses."""
+        with self._sdk() as sdk:
             options = UserCreationOptions(
                 auth_code=code.auth_code,
                 platform_url=self.settings.platform_url or code.platform_url,

@@ -80,8 +80,13 @@ class BackendClient:
 
     # -- platform material, for the logged-in user on an attested device --------------------
 
-    def auth_code(self, token: str) -> AuthCode:
-        answer = self._call("GET", "/auth/code", headers=self._attested(token))
+    def auth_code(self, token: str, code_challenge: str | None = None) -> AuthCode:
+        """A code for the logged-in user; bound to this device when `code_challenge` (the SDK's
+        `begin_user_creation()`) is sent."""
+        path = "/auth/code"
+        if code_challenge is not None:
+            path += f"?code_challenge={quote(code_challenge, safe='')}"
+        answer = self._call("GET", path, headers=self._attested(token))
         return AuthCode(
             app_id=_text(answer, "app_id"),
             auth_code=_text(answer, "auth_code"),

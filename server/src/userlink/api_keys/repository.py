@@ -27,6 +27,8 @@ _FIND_WITH_APP = (
         # The app's placeholder lists come with it: issuance checks them without a statement.
         apps.c.blocked_external_ids.label("app_blocked_external_ids"),
         apps.c.allowed_external_ids.label("app_allowed_external_ids"),
+        apps.c.pkce_policy.label("app_pkce_policy"),
+        apps.c.legacy_registration_enabled.label("app_legacy_registration_enabled"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))

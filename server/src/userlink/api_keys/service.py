@@ -26,6 +26,7 @@ from userlink.api_keys.errors import (
 )
 from userlink.api_keys.repository import ApiKeyRepository
 from userlink.api_keys.rules import Scope
+from userlink.apps import rules as rules_of_apps
 from userlink.apps.errors import AppNotFound
 from userlink.apps.repository import AppRepository
 from userlink.apps.service import App, get_app
@@ -305,6 +306,8 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             organisation_id=row["app_organisation_id"],
             blocked_external_ids=frozenset(row["app_blocked_external_ids"] or ()),
             allowed_external_ids=frozenset(row["app_allowed_external_ids"] or ()),
+            pkce_policy=rules_of_apps.PkcePolicy(row["app_pkce_policy"]),
+            legacy_registration_enabled=row["app_legacy_registration_enabled"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

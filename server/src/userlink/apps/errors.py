@@ -18,6 +18,14 @@ class AppDisabled(Forbidden):
     default_message = "This app is disabled on the platform (remote disabled)."
 
 
+class LegacyRegistrationDisabled(Forbidden):
+    error_code = "LEGACY_REGISTRATION_DISABLED"
+    default_message = (
+        "This app no longer accepts legacy SDK inits (app id and secret): update the app to an "
+        "SDK that creates its user with an authentication code."
+    )
+
+
 class InvalidCodeLifetime(ValidationFailed):
     error_code = "INVALID_CODE_LIFETIME"
     default_message = "The code lifetime must be between 10 and 600 seconds."
@@ -39,3 +47,8 @@ class InvalidExternalIdList(ValidationFailed):
         "An app blocks or allows at most 100 external ids, each at most 256 characters without "
         "control characters, and none both blocked and allowed."
     )
+
+
+class InvalidPkcePolicy(ValidationFailed):
+    error_code = "INVALID_PKCE_POLICY"
+    default_message = "The PKCE policy must be off, optional or required."

@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 MIN_CODE_LIFETIME_SECONDS = 10
 MAX_CODE_LIFETIME_SECONDS = 600
@@ -153,3 +154,11 @@ def edited_external_id_lists(
         (blocked | to_block) - to_allow - to_unlist,
         (allowed | to_allow) - to_block - to_unlist,
     )
+
+
+class PkcePolicy(StrEnum):
+    """Whether an app's codes are bound to the device that redeems them (PKCE, RFC 7636)."""
+
+    OFF = "off"  # codes are never bound; a challenge sent is refused, not ignored
+    OPTIONAL = "optional"  # a code is bound when the backend sends a challenge (the default)
+    REQUIRED = "required"  # every code must be bound: minting without a challenge is refused

@@ -30,7 +30,12 @@ _CLAIM = (
         auth_codes.c.expires_at > bindparam("b_now"),
     )
     .values(redeemed_at=bindparam("b_now"), redemption_nonce_hash=bindparam("b_nonce_hash"))
-    .returning(auth_codes.c.id, auth_codes.c.app_id, auth_codes.c.external_id)
+    .returning(
+        auth_codes.c.id,
+        auth_codes.c.app_id,
+        auth_codes.c.external_id,
+        auth_codes.c.code_challenge,
+    )
 )
 _FIND = select(auth_codes).where(auth_codes.c.code_hash == bindparam("b_code_hash"))
 _RECORD_OUTCOME = (

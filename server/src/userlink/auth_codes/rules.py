@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import string
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -86,3 +90,45 @@ def redemption_outcome(
         window_seconds=retry_window_seconds,
     )
     return RedemptionOutcome.RETRY if retry and same_app else RedemptionOutcome.REPLAY
+
+
+# RFC 7636 §4.1: a verifier is 43 to 128 unreserved characters; an S256 challenge is the
+# base64url (no padding) of its SHA-256: always 43 characters of the base64url alphabet.
+VERIFIER_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~")
+CHALLENGE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
+S256 = "S256"
+
+
+def is_valid_verifier(verifier: str) -> bool:
+    return 43 <= len(verifier) <= 128 and all(c in VERIFIER_CHARACTERS for c in verifier)
+
+
+def is_valid_challenge(challenge: str) -> bool:
+    return len(challenge) == 43 and all(c in CHALLENGE_CHARACTERS for c in challenge)
+
+
+def s256_challenge(verifier: str) -> str:
+    """code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier))) (RFC 7636 §4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class VerifierOutcome(StrEnum):
+    """What a redemption's `code_verifier` says about the code's challenge."""
+
+    UNBOUND = "unbound"  # no challenge, no verifier: a code as the vendor's contract has it
+    PROVEN = "proven"  # the verifier matches the challenge
+    MISMATCH = "mismatch"  # missing, wrong, or malformed for a bound code
+    DOWNGRADE = "downgrade"  # a verifier for a code minted without a challenge
+
+
+def verifier_outcome(challenge: str | None, verifier: str | None) -> VerifierOutcome:
+    """The device proves it made the challenge the code was minted with. A device that sends a
+    verifier expected a bound code: a code without a challenge means the challenge was lost or
+    stripped on the way to the platform, and the code is refused like a wrong verifier."""
+    if challenge is None:
+        return VerifierOutcome.UNBOUND if verifier is None else VerifierOutcome.DOWNGRADE
+    if verifier is None or not is_valid_verifier(verifier):
+        return VerifierOutcome.MISMATCH
+    proven = hmac.compare_digest(s256_challenge(verifier), challenge)
+    return VerifierOutcome.PROVEN if proven else VerifierOutcome.MISMATCH

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import RowMapping
 
 from userlink.api_keys.service import ApiKeyCaller
+from userlink.apps.rules import PkcePolicy
 from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules
 from userlink.auth_codes.errors import (
@@ -17,7 +18,12 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    AuthCodeVerifierMismatch,
+    CodeChallengeMethodUnsupported,
+    CodeChallengeNotEnabled,
+    CodeChallengeRequired,
     ExternalIdBlocked,
+    InvalidCodeChallenge,
     InvalidExternalId,
 )
 from userlink.auth_codes.repository import AuthCodeRepository
@@ -33,7 +39,14 @@ class IssuedCode:
     expires_at: datetime
 
 
-def issue(work: UnitOfWork, caller: ApiKeyCaller, raw_external_id: str) -> IssuedCode:
+def issue(
+    work: UnitOfWork,
+    caller: ApiKeyCaller,
+    raw_external_id: str,
+    *,
+    code_challenge: str | None = None,
+    code_challenge_method: str | None = None,
+) -> IssuedCode:
     """One INSERT (and the audit record with the transaction's others): the app's settings came
     with the API key's lookup."""
     external_id = rules.normalise_external_id(raw_external_id)
@@ -41,6 +54,7 @@ def issue(work: UnitOfWork, caller: ApiKeyCaller, raw_external_id: str) -> Issue
         raise InvalidExternalId()
     if caller.app.refuses_external_id(external_id):
         raise ExternalIdBlocked.of(external_id)
+    challenge = checked_challenge(caller.app.pkce_policy, code_challenge, code_challenge_method)
     now = work.clock.now()
     code = secrets.generate_auth_code()
     expires_at = rules.expiry(now, caller.app.code_lifetime_seconds)
@@ -51,9 +65,52 @@ def issue(work: UnitOfWork, caller: ApiKeyCaller, raw_external_id: str) -> Issue
         external_id=external_id,
         created_at=now,
         expires_at=expires_at,
+        code_challenge=challenge,
     )
     work.audit.record(AuditEvent.CODE_ISSUED, app_id=caller.app_id, actor=caller.actor)
     return IssuedCode(code=code, expires_at=expires_at)
+
+
+def checked_challenge(policy: PkcePolicy, challenge: str | None, method: str | None) -> str | None:
+    """The challenge a code is bound with under the app's PKCE policy, or the refusal: S256
+    only (a method left out means `plain` in RFC 7636, refused too), a well-formed challenge,
+    none under `off`, one under `required`."""
+    if challenge is None and method is None:
+        if policy is PkcePolicy.REQUIRED:
+            raise CodeChallengeRequired()
+        return None
+    if method != rules.S256:
+        raise CodeChallengeMethodUnsupported()
+    if challenge is None or not rules.is_valid_challenge(challenge):
+        raise InvalidCodeChallenge()
+    if policy is PkcePolicy.OFF:
+        raise CodeChallengeNotEnabled()
+    return challenge
+
+
+def check_verifier(
+    work: UnitOfWork,
+    *,
+    code_id: uuid.UUID,
+    app_id: uuid.UUID,
+    challenge: str | None,
+    verifier: str | None,
+    install_id: uuid.UUID | None = None,
+) -> None:
+    """Refuse a redemption whose device cannot prove it made the code's challenge. The refusal
+    keeps its record: the code stays claimed (burned, as after a replay) and the refusal is
+    audited, so a stolen bound code is spent by the thief's first try."""
+    outcome = rules.verifier_outcome(challenge, verifier)
+    if outcome in (rules.VerifierOutcome.UNBOUND, rules.VerifierOutcome.PROVEN):
+        return
+    work.audit.record(
+        AuditEvent.CODE_REPLAY_REFUSED,
+        app_id=app_id,
+        install_id=install_id,
+        code_id=str(code_id),
+        reason=f"verifier_{outcome.value}",
+    )
+    raise AuthCodeVerifierMismatch()
 
 
 def claim(work: UnitOfWork, code: str, nonce_hash: str) -> RowMapping | None:
@@ -110,7 +167,12 @@ def refuse_replay(work: UnitOfWork, row: RowMapping, *, same_device: bool) -> Au
 
 
 def claim_for_link(
-    work: UnitOfWork, *, code: str, app_id: uuid.UUID, install_id: uuid.UUID
+    work: UnitOfWork,
+    *,
+    code: str,
+    app_id: uuid.UUID,
+    install_id: uuid.UUID,
+    code_verifier: str | None = None,
 ) -> tuple[uuid.UUID, str]:
     """Claim a code to link an existing unlinked user (SDK `link_user(auth_code)`): the code's id
     and external id. Refusals roll the claim back with the unit of work."""
@@ -124,6 +186,14 @@ def claim_for_link(
         raise AuthCodeAlreadyUsed()
     if claimed["app_id"] != app_id:
         raise AuthCodeAppMismatch()
+    check_verifier(
+        work,
+        code_id=claimed["id"],
+        app_id=app_id,
+        challenge=claimed["code_challenge"],
+        verifier=code_verifier,
+        install_id=install_id,
+    )
     return claimed["id"], claimed["external_id"]
 
 

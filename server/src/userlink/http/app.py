@@ -14,7 +14,7 @@ from userlink.errors import NotReady, UserlinkError
 from userlink.http.api_docs import mount_api_docs
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.dashboard.routes import mount_dashboard
-from userlink.http.endpoints import auth_codes, legacy, payloads, sdk, users
+from userlink.http.endpoints import auth_codes, legacy, payloads, reports, sdk, users
 from userlink.http.envelope import error_responses, install_error_handlers
 from userlink.http.grouped_writes import GroupedWritesRunner
 from userlink.http.middleware import (
@@ -80,6 +80,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     app.include_router(legacy.router)
     app.include_router(users.router)
     app.include_router(payloads.router)
+    app.include_router(reports.router)
     sdk_guard = [Depends(refuse_api_key_header)]
     for sdk_router in (auth_codes.sdk_router, sdk.router, legacy.sdk_router, payloads.sdk_router):
         app.include_router(sdk_router, dependencies=sdk_guard)

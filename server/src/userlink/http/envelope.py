@@ -102,9 +102,9 @@ def allowed_methods(request: Request) -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.UserlinkError)
     async def _domain(request: Request, exc: errors.UserlinkError) -> JSONResponse:
-        headers = None
-        if isinstance(exc, errors.RateLimited):
-            headers = {"Retry-After": str(exc.retry_after)}
+        # Rate limits and requests still running say when to come back.
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return envelope(request, exc.status_code, exc.error_code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)

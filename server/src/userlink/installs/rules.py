@@ -15,6 +15,10 @@ from enum import StrEnum
 
 TABLET_MIN_DIAGONAL_INCHES = 7.0
 
+# The flow that registered an install.
+VIA_CODE = "code"
+VIA_LEGACY = "legacy"
+
 # An install's status.
 LIVE = "live"
 RESET = "reset"
@@ -134,3 +138,26 @@ def may_join_existing_user(established: bool) -> bool:
     own user is provisional (its SDK never finished initialising); an established user would be
     merged into another person's."""
     return not established
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What an install arriving among a user's live installs would be: active or not (and why
+    not), and the install it would take the active role from."""
+
+    is_active: bool
+    inactive_reason: InactiveReason | None
+    takes_over_from: uuid.UUID | None
+
+
+def arrival(live_installs: Iterable[InstallFacts], newcomer: InstallFacts) -> Arrival:
+    """The rule a redemption (a new install) or a link (an install joining a user) applies, for
+    previews: `assign_activity` over the user's live installs and the newcomer."""
+    facts = [f for f in live_installs if f.id != newcomer.id]
+    before = choose_active(facts)
+    activity = assign_activity([*facts, newcomer])[newcomer.id]
+    return Arrival(
+        is_active=activity.is_active,
+        inactive_reason=activity.inactive_reason,
+        takes_over_from=before if activity.is_active else None,
+    )

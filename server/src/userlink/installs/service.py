@@ -93,6 +93,7 @@ def register(
     user_id: uuid.UUID,
     installation_nonce: str,
     device: DeviceFacts,
+    registered_via: str,
     user_is_new: bool = False,
 ) -> Registered:
     """A new install of `user_id` (whose row the caller holds locked), active or not by the rule.
@@ -139,6 +140,7 @@ def register(
         status=LIVE,
         is_active=activity.is_active,
         inactive_reason=reason,
+        registered_via=registered_via,
     )
     work.audit.record(
         AuditEvent.INSTALL_CREATED,

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from userlink.api_keys.service import ApiKeyCaller
+from userlink.apps.errors import LegacyRegistrationDisabled
 from userlink.apps.service import App
 from userlink.audit.rules import AuditEvent
 from userlink.auth_codes import rules as code_rules
@@ -49,9 +50,16 @@ def register_install(
     work: UnitOfWork, app: App, *, installation_nonce: str, device: DeviceFacts
 ) -> Registration:
     """Legacy SDK init: a new install with a provisional user, before the app's linker runs."""
+    if not app.legacy_registration_enabled:
+        raise LegacyRegistrationDisabled()
     user = users.create_provisional(work, app.id)
     registered = installs.register(
-        work, app_id=app.id, user_id=user.id, installation_nonce=installation_nonce, device=device
+        work,
+        app_id=app.id,
+        user_id=user.id,
+        installation_nonce=installation_nonce,
+        device=device,
+        registered_via=install_rules.VIA_LEGACY,
     )
     install = registered.install
     return Registration(user, install, credentials.issue(work, install.id))
@@ -144,13 +152,19 @@ def confirm(work: UnitOfWork, caller: SdkCaller, *, keep_unlinked: bool) -> tupl
     return user, installs.get(work, caller.install_id)
 
 
-def link_with_code(work: UnitOfWork, caller: SdkCaller, code: str) -> tuple[User, Install]:
+def link_with_code(
+    work: UnitOfWork, caller: SdkCaller, code: str, code_verifier: str | None = None
+) -> tuple[User, Install]:
     """SDK `link_user(auth_code)`: only to an external id new to the platform."""
     user = users.lock(work, caller.user_id)
     if user is None or user.is_linked:
         raise UserAlreadyLinked()
     code_id, external_id = auth_codes.claim_for_link(
-        work, code=code, app_id=caller.app_id, install_id=caller.install_id
+        work,
+        code=code,
+        app_id=caller.app_id,
+        install_id=caller.install_id,
+        code_verifier=code_verifier,
     )
     if not users.set_external_id(work, user.id, external_id):
         raise ExternalIdAlreadyLinked()

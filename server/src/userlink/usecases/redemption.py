@@ -19,7 +19,7 @@ from userlink.auth_codes import service as auth_codes
 from userlink.auth_codes.errors import AuthCodeAppMismatch
 from userlink.installs import service as installs
 from userlink.installs.errors import InstallDeregistered
-from userlink.installs.rules import LIVE
+from userlink.installs.rules import LIVE, VIA_CODE
 from userlink.installs.service import DeviceFacts, Install
 from userlink.sdk_credentials import service as credentials
 from userlink.sdk_credentials.service import Credentials
@@ -43,14 +43,23 @@ def redeem(
     installation_nonce: str,
     app_id: uuid.UUID | None,
     device: DeviceFacts,
+    code_verifier: str | None = None,
 ) -> Redemption:
     nonce_hash = work.hasher.hash(installation_nonce)
     claimed = auth_codes.claim(work, code, nonce_hash)
     if claimed is None:
-        return _redeem_unclaimable(work, code, nonce_hash, app_id)
+        return _redeem_unclaimable(work, code, nonce_hash, app_id, code_verifier)
     # Refusals below roll the claim back with the unit of work: the code stays usable.
     if app_id is not None and claimed["app_id"] != app_id:
         raise AuthCodeAppMismatch()
+    # Except this one, which keeps the claim: a code bound to another device is burned.
+    auth_codes.check_verifier(
+        work,
+        code_id=claimed["id"],
+        app_id=claimed["app_id"],
+        challenge=claimed["code_challenge"],
+        verifier=code_verifier,
+    )
     app = apps.get_app_recent(work, claimed["app_id"])
     apps.ensure_enabled(app)
     user, restored = users.get_or_create_linked(work, app.id, claimed["external_id"])
@@ -68,6 +77,7 @@ def redeem(
         user_id=user.id,
         installation_nonce=installation_nonce,
         device=device,
+        registered_via=VIA_CODE,
         user_is_new=not restored,
     )
     for replaced_id in registered.replaced:
@@ -96,11 +106,25 @@ def redeem(
 
 
 def _redeem_unclaimable(
-    work: UnitOfWork, code: str, nonce_hash: str, app_id: uuid.UUID | None
+    work: UnitOfWork,
+    code: str,
+    nonce_hash: str,
+    app_id: uuid.UUID | None,
+    code_verifier: str | None,
 ) -> Redemption:
     """The code could not be claimed: unknown, expired, a retry of a lost answer, or a replay."""
     row, outcome = auth_codes.explain_unclaimable(work, code, nonce_hash, app_id)
     retry = outcome is code_rules.RedemptionOutcome.RETRY
+    if retry and row["install_id"]:
+        # A retry proves the device as the first redemption did.
+        auth_codes.check_verifier(
+            work,
+            code_id=row["id"],
+            app_id=row["app_id"],
+            challenge=row["code_challenge"],
+            verifier=code_verifier,
+            install_id=row["install_id"],
+        )
     # Locked: simultaneous retries of one lost answer replace the credentials one after another,
     # leaving one live pair.
     install = installs.lock(work, row["install_id"]) if retry and row["install_id"] else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from customer_backend.accounts.errors import InvalidSession
 from customer_backend.accounts.service import SessionCaller
@@ -41,9 +41,18 @@ PASSED_THROUGH = (
     + PASSED_THROUGH,
 )
 def auth_code(
-    caller: Annotated[SessionCaller, Depends(attested_session("auth_code"))], backend: BackendDep
+    caller: Annotated[SessionCaller, Depends(attested_session("auth_code"))],
+    backend: BackendDep,
+    code_challenge: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="The SDK's `begin_user_creation()` challenge: the code then works only "
+            "on the device that made it (PKCE S256). Forwarded to the platform as is.",
+        ),
+    ] = None,
 ) -> AuthCodeOut:
-    grant = backend.linking.auth_code(caller)
+    grant = backend.linking.auth_code(caller, code_challenge)
     return AuthCodeOut(
         app_id=grant.app_id,
         auth_code=grant.auth_code,

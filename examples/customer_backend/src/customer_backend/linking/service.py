@@ -35,9 +35,11 @@ class Linking:
     app_secret: SecretStr | None
     platform_url: str  # as the app reaches the platform
 
-    def auth_code(self, caller: SessionCaller) -> AuthCodeGrant:
+    def auth_code(self, caller: SessionCaller, code_challenge: str | None = None) -> AuthCodeGrant:
         try:
-            issued = self.platform.issue_auth_code(str(caller.user_id))
+            issued = self.platform.issue_auth_code(
+                str(caller.user_id), code_challenge=code_challenge
+            )
         except UserLinkBackendError as error:
             raise from_platform(error) from None
         return AuthCodeGrant(

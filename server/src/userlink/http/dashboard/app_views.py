@@ -34,6 +34,7 @@ from userlink.apps.errors import (
     InvalidAppName,
     InvalidCodeLifetime,
     InvalidExternalIdList,
+    InvalidPkcePolicy,
     InvalidSecretOverlap,
 )
 from userlink.apps.service import App
@@ -287,6 +288,7 @@ async def _render_app_page(
         "page": page,
         "app": page.app,
         "overlap_choices": OVERLAP_CHOICES,
+        "pkce_choices": PKCE_CHOICES,
         "min_code_lifetime": app_rules.MIN_CODE_LIFETIME_SECONDS,
         "max_code_lifetime": app_rules.MAX_CODE_LIFETIME_SECONDS,
         **_error_context(error),
@@ -300,6 +302,22 @@ async def app_page(request: Request, app_id: str) -> Response:
     return await _render_app_page(request, path_id(app_id, AppNotFound))
 
 
+PKCE_CHOICES = (
+    (app_rules.PkcePolicy.OFF.value, "Off: codes are never bound"),
+    (app_rules.PkcePolicy.OPTIONAL.value, "Optional: bound when your backend sends a challenge"),
+    (app_rules.PkcePolicy.REQUIRED.value, "Required: codes without a challenge are refused"),
+)
+
+
+def _pkce_policy(value: str) -> app_rules.PkcePolicy | None:
+    if not value:
+        return None
+    try:
+        return app_rules.PkcePolicy(value)
+    except ValueError:
+        raise InvalidPkcePolicy() from None
+
+
 @router.post("/apps/{app_id}/settings", dependencies=[Csrf])
 async def save_settings(
     request: Request,
@@ -309,6 +327,7 @@ async def save_settings(
     is_remote_enabled: Checkbox = None,
     blocked_external_ids: ExternalIdLines = None,
     allowed_external_ids: ExternalIdLines = None,
+    pkce_policy: FormText = "",
 ) -> Response:
     parsed_app_id = path_id(app_id, AppNotFound)
 
@@ -323,12 +342,14 @@ async def save_settings(
             # A form without the lists (an older page) leaves them as they are.
             blocked_external_ids=_lines(blocked_external_ids),
             allowed_external_ids=_lines(allowed_external_ids),
+            # A form without the field (an older page) leaves the policy as it is.
+            pkce_policy=_pkce_policy(pkce_policy),
             actor=viewer.actor,
         )
 
     try:
         await as_viewer(request, save)
-    except (InvalidCodeLifetime, InvalidExternalIdList) as error:
+    except (InvalidCodeLifetime, InvalidExternalIdList, InvalidPkcePolicy) as error:
         return await _render_app_page(request, parsed_app_id, error=error)
     return redirect(f"{PREFIX}/apps/{parsed_app_id}?notice=settings-saved")
 

@@ -12,11 +12,19 @@ from userlink.auth_codes.errors import (
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    AuthCodeVerifierMismatch,
+    CodeChallengeMethodUnsupported,
+    CodeChallengeNotEnabled,
+    CodeChallengeRequired,
     ExternalIdBlocked,
+    InvalidCodeChallenge,
     InvalidExternalId,
 )
 from userlink.errors import RateLimited
+from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
+from userlink.http.endpoints.previews import code_preview_out
+from userlink.http.endpoints.sdk import sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
@@ -27,11 +35,13 @@ from userlink.http.schemas.auth_codes import (
     RedeemRequest,
     RedeemResponse,
 )
-from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.common import credentials_out, device_facts
+from userlink.http.schemas.previews import CodePreviewOut
 from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
 from userlink.kit.ids import parse_id
-from userlink.usecases import redemption
+from userlink.unit_of_work import UnitOfWork
+from userlink.usecases import previews, redemption
 from userlink.users.errors import ExternalIdVelocityExceeded
 
 router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
@@ -42,18 +52,75 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
     "/users/auth-code",
     response_model=AuthCodeResponse,
     dependencies=[Depends(require_json)],
-    responses=error_responses(*API_KEY_ERRORS, *BODY_ERRORS, InvalidExternalId, ExternalIdBlocked),
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        *idempotency.ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InvalidCodeChallenge,
+        CodeChallengeMethodUnsupported,
+        CodeChallengeRequired,
+        CodeChallengeNotEnabled,
+    ),
+    openapi_extra=idempotency.OPENAPI,
     summary="Get a short-lived, single-use authentication code for one of your users",
 )
 async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
-    issued = await run(
+    once = idempotency.once(request, body)
+
+    def issue(work: UnitOfWork) -> Response:
+        caller = key.authenticate(work)
+
+        def execute() -> Response:
+            issued = auth_codes.issue(
+                work,
+                caller,
+                body.external_id,
+                code_challenge=body.code_challenge,
+                code_challenge_method=body.code_challenge_method,
+            )
+            return model_response(
+                AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
+            )
+
+        return once(work, caller.app_id, execute)
+
+    return await run(request, issue, key.limit)
+
+
+@router.post(
+    "/users/auth-code/preview",
+    response_model=CodePreviewOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InvalidCodeChallenge,
+        CodeChallengeMethodUnsupported,
+        CodeChallengeRequired,
+        CodeChallengeNotEnabled,
+    ),
+    summary="What a code for this external id would do, without minting one",
+    description="Same body and refusals as `POST /users/auth-code`; writes nothing and is not "
+    "counted against any limit. Whether redeeming would create or restore a user, the user's "
+    "installs, and what a phone or a tablet redeeming it now would do.",
+)
+async def preview_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
+    preview = await run(
         request,
-        lambda work: auth_codes.issue(work, key.authenticate(work), body.external_id),
+        lambda work: previews.preview_code(
+            work,
+            key.authenticate(work),
+            body.external_id,
+            code_challenge=body.code_challenge,
+            code_challenge_method=body.code_challenge_method,
+        ),
         key.limit,
     )
-    return model_response(
-        AuthCodeResponse(authentication_code=issued.code, expires_at=issued.expires_at)
-    )
+    return model_response(code_preview_out(preview))
 
 
 @sdk_router.post(
@@ -65,6 +132,7 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         AuthCodeExpired,
         AuthCodeAlreadyUsed,
         AuthCodeAppMismatch,
+        AuthCodeVerifierMismatch,
         AppDisabled,
         InstallDeregistered,
         ApiKeyNotAllowed,
@@ -87,6 +155,7 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
             installation_nonce=body.installation_nonce,
             app_id=app_id,
             device=device,
+            code_verifier=body.code_verifier,
         ),
         code_attempts(request),
     )
@@ -97,6 +166,6 @@ async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:
             restored=redeemed.restored,
             is_linked=True,
             credentials=credentials_out(redeemed.credentials),
-            configuration=configuration_out(redeemed.is_remote_enabled),
+            configuration=sdk_configuration(request, redeemed.is_remote_enabled),
         )
     )

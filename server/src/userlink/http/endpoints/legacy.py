@@ -8,16 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from userlink.api_keys.errors import ApiKeyNotAllowed
-from userlink.apps.errors import AppDisabled, InvalidAppCredentials
+from userlink.apps.errors import AppDisabled, InvalidAppCredentials, LegacyRegistrationDisabled
 from userlink.auth_codes.errors import (
     AuthCodeAlreadyUsed,
     AuthCodeAppMismatch,
     AuthCodeExpired,
     AuthCodeInvalid,
+    AuthCodeVerifierMismatch,
     ExternalIdBlocked,
     InvalidExternalId,
 )
 from userlink.errors import MissingCredentials, RateLimited
+from userlink.http import idempotency
 from userlink.http.credentials import (
     API_KEY_ERRORS,
     AccessToken,
@@ -25,12 +27,13 @@ from userlink.http.credentials import (
     LinkKey,
     code_attempts,
 )
-from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
+from userlink.http.endpoints.previews import link_preview_out
+from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS, sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json, require_json_if_any
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
-from userlink.http.schemas.common import configuration_out, credentials_out, device_facts
+from userlink.http.schemas.common import credentials_out, device_facts
 from userlink.http.schemas.legacy import (
     ConfirmIn,
     InstallStateOut,
@@ -38,6 +41,7 @@ from userlink.http.schemas.legacy import (
     RegisterInstallIn,
     RegisterInstallOut,
 )
+from userlink.http.schemas.previews import LinkPreviewOut
 from userlink.http.schemas.users import LinkRequest, LinkResponse
 from userlink.http.transactions import run
 from userlink.installs.errors import (
@@ -48,7 +52,8 @@ from userlink.installs.errors import (
 )
 from userlink.installs.service import Install
 from userlink.kit.ids import parse_id
-from userlink.usecases import legacy_linking
+from userlink.unit_of_work import UnitOfWork
+from userlink.usecases import legacy_linking, previews
 from userlink.usecases.errors import (
     CannotLinkExistingPersonToOtherPerson,
     ExternalIdAlreadyLinked,
@@ -64,13 +69,13 @@ router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
 sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
 
-def state_out(user: User, install: Install) -> Response:
+def state_out(request: Request, user: User, install: Install) -> Response:
     return model_response(
         InstallStateOut(
             user_id=str(user.id),
             install_id=str(install.id),
             is_linked=user.is_linked,
-            configuration=configuration_out(install.is_active),
+            configuration=sdk_configuration(request, install.is_active),
         )
     )
 
@@ -92,21 +97,59 @@ def state_out(user: User, install: Install) -> Response:
         InstallLinkedToOtherUser,
         CannotLinkExistingPersonToOtherPerson,
         UserlinkingNotConfigured,
+        *idempotency.ERRORS,
     ),
+    openapi_extra=idempotency.OPENAPI,
     summary="Link an install id (from the SDK's linker) to one of your users",
 )
 async def link_install(
     request: Request, install_id: str, body: LinkRequest, key: LinkKey
 ) -> Response:
     parsed = parse_id(install_id)
-    user_id = await run(
+    once = idempotency.once(request, body)
+
+    def link(work: UnitOfWork) -> Response:
+        caller = key.authenticate(work)
+
+        def execute() -> Response:
+            user_id = legacy_linking.link_install(work, caller, parsed, body.external_id)
+            return model_response(LinkResponse(id=str(user_id)))
+
+        return once(work, caller.app_id, execute)
+
+    return await run(request, link, key.limit)
+
+
+@router.post(
+    "/v2/users/{install_id}/link/preview",
+    response_model=LinkPreviewOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        *BODY_ERRORS,
+        InvalidExternalId,
+        ExternalIdBlocked,
+        InstallNotFound,
+        InstallDoesNotBelongToApp,
+        InstallDisabled,
+        InstallDeleted,
+        InstallLinkedToOtherUser,
+        CannotLinkExistingPersonToOtherPerson,
+        UserlinkingNotConfigured,
+    ),
+    summary="What linking this install to one of your users would do, without linking it",
+    description="Same body and refusals as the link (the velocity limit aside); writes nothing.",
+)
+async def preview_link(
+    request: Request, install_id: str, body: LinkRequest, key: LinkKey
+) -> Response:
+    parsed = parse_id(install_id)
+    preview = await run(
         request,
-        lambda work: legacy_linking.link_install(
-            work, key.authenticate(work), parsed, body.external_id
-        ),
+        lambda work: previews.preview_link(work, key.authenticate(work), parsed, body.external_id),
         key.limit,
     )
-    return model_response(LinkResponse(id=str(user_id)))
+    return model_response(link_preview_out(preview))
 
 
 @sdk_router.post(
@@ -118,6 +161,7 @@ async def link_install(
         MissingCredentials,
         InvalidAppCredentials,
         AppDisabled,
+        LegacyRegistrationDisabled,
         ApiKeyNotAllowed,
         RateLimited,
         *BODY_ERRORS,
@@ -142,7 +186,7 @@ async def register_install(request: Request, body: RegisterInstallIn, app: AppSe
             install_id=str(registration.install.id),
             is_linked=False,
             credentials=credentials_out(registration.credentials),
-            configuration=configuration_out(registration.install.is_active),
+            configuration=sdk_configuration(request, registration.install.is_active),
         ),
         status_code=201,
     )
@@ -166,7 +210,7 @@ async def confirm_link(
         ),
         token.limit,
     )
-    return state_out(user, install)
+    return state_out(request, user, install)
 
 
 @sdk_router.post(
@@ -181,6 +225,7 @@ async def confirm_link(
         AuthCodeExpired,
         AuthCodeAlreadyUsed,
         AuthCodeAppMismatch,
+        AuthCodeVerifierMismatch,
         *BODY_ERRORS,
     ),
     summary="Link this install's unlinked user with an authentication code",
@@ -189,9 +234,9 @@ async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessTo
     user, install = await run(
         request,
         lambda work: legacy_linking.link_with_code(
-            work, token.authenticate(work), body.authentication_code
+            work, token.authenticate(work), body.authentication_code, body.code_verifier
         ),
         token.limit,
         code_attempts(request),
     )
-    return state_out(user, install)
+    return state_out(request, user, install)

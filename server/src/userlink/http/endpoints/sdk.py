@@ -12,13 +12,14 @@ from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
 from userlink.http.schemas.common import (
+    ConfigurationOut,
     RefreshIn,
     RefreshOut,
     StatusOut,
     configuration_out,
     credentials_out,
 )
-from userlink.http.transactions import run
+from userlink.http.transactions import run, runtime_of
 from userlink.installs.errors import InstallDeregistered
 from userlink.sdk_credentials import service as sdk_credentials
 from userlink.sdk_credentials.errors import (
@@ -31,6 +32,14 @@ from userlink.sdk_credentials.service import SdkCaller
 from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import install_lifecycle
 from userlink.users import service as users
+
+
+def sdk_configuration(request: Request, is_active: bool) -> ConfigurationOut:
+    """The configuration every SDK answer carries, with this platform's retry window."""
+    return configuration_out(
+        is_active, runtime_of(request).settings.redemption_retry_window_seconds
+    )
+
 
 router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
 
@@ -87,7 +96,7 @@ async def status(request: Request, token: AccessToken) -> Response:
             is_linked=is_linked,
             is_remote_enabled=caller.is_active,
             inactive_reason=caller.inactive_reason,
-            configuration=configuration_out(caller.is_active),
+            configuration=sdk_configuration(request, caller.is_active),
         )
     )
 

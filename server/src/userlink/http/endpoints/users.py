@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, DeleteKey, ReadKey
 from userlink.http.envelope import error_responses
 from userlink.http.responses import model_response
@@ -83,15 +84,21 @@ async def get_user(request: Request, user_id: str, key: ReadKey) -> Response:
 @router.delete(
     "/users/{user_id}",
     status_code=204,
-    responses=error_responses(*API_KEY_ERRORS, UserNotFound),
+    responses=error_responses(*API_KEY_ERRORS, *idempotency.ERRORS, UserNotFound),
+    openapi_extra=idempotency.OPENAPI,
     summary="Erase a user: its installs, links, credentials and payloads",
 )
 async def delete_user(request: Request, user_id: str, key: DeleteKey) -> Response:
     parsed = parse_id(user_id)
+    once = idempotency.once(request)
 
-    def erase(work: UnitOfWork) -> None:
+    def erase(work: UnitOfWork) -> Response:
         caller = key.authenticate(work)
-        erasure.erase_user(work, caller.app_id, parsed, caller.actor)
 
-    await run(request, erase, key.limit)
-    return Response(status_code=204)
+        def execute() -> Response:
+            erasure.erase_user(work, caller.app_id, parsed, caller.actor)
+            return Response(status_code=204)
+
+        return once(work, caller.app_id, execute)
+
+    return await run(request, erase, key.limit)

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from userlink.http.schemas.common import (
     AppInfoIn,
+    CodeVerifier,
     ConfigurationOut,
     CredentialsOut,
     DeviceIn,
@@ -21,6 +22,16 @@ class AuthCodeRequest(BaseModel):
     model_config = ConfigDict(strict=True)
 
     external_id: ExternalId
+    code_challenge: Annotated[str, StringConstraints(max_length=256)] | None = Field(
+        default=None,
+        description=(
+            "Optional: the SDK's PKCE challenge (RFC 7636, S256), forwarded by your backend. "
+            "The code then redeems only on the device that holds the verifier."
+        ),
+    )
+    code_challenge_method: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        default=None, description='"S256" (the only method accepted) with code_challenge.'
+    )
 
 
 class AuthCodeResponse(BaseModel):
@@ -32,6 +43,10 @@ class RedeemRequest(Strict):
     authentication_code: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     installation_nonce: InstallationNonce
     app_id: str | None = None
+    code_verifier: CodeVerifier | None = Field(
+        default=None,
+        description="The PKCE verifier of the challenge the code was minted with, if any.",
+    )
     device: DeviceIn
     app: AppInfoIn = Field(default_factory=AppInfoIn)
 

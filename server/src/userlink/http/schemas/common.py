@@ -27,6 +27,10 @@ UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 # (PostgreSQL cannot store a NUL in text, and no device field needs one).
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 ShortText = Annotated[str, StringConstraints(max_length=128, pattern=PRINTABLE)]
+# RFC 7636 §4.1: 43 to 128 unreserved characters.
+CodeVerifier = Annotated[
+    str, StringConstraints(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9\-._~]+$")
+]
 InstallationNonce = Annotated[
     str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
 ]
@@ -108,6 +112,11 @@ class ConfigurationOut(BaseModel):
     is_remote_enabled: bool
     upload: UploadSettingsOut
     features: dict[str, bool]
+    redemption_retry_window_seconds: int | None = Field(
+        default=None,
+        description="How long after a redemption the same device (same installation_nonce) may "
+        "send it again and get the same user and install back (docs/sdk-protocol.md).",
+    )
 
 
 def credentials_out(credentials: Credentials) -> CredentialsOut:
@@ -120,10 +129,11 @@ def credentials_out(credentials: Credentials) -> CredentialsOut:
 
 
 @cache
-def configuration_out(is_active: bool) -> ConfigurationOut:
+def configuration_out(is_active: bool, redemption_retry_window_seconds: int) -> ConfigurationOut:
     """What the SDK is told to do. Only the active install uploads to be processed."""
     return ConfigurationOut(
         is_remote_enabled=is_active,
+        redemption_retry_window_seconds=redemption_retry_window_seconds,
         upload=UploadSettingsOut(
             max_batch_size=payload_rules.MAX_BATCH_SIZE,
             max_payload_bytes=payload_rules.MAX_PAYLOAD_BYTES,

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from userlink.http.schemas.common import (
     AppInfoIn,
+    CodeVerifier,
     ConfigurationOut,
     CredentialsOut,
     DeviceIn,
@@ -37,6 +38,7 @@ class ConfirmIn(Strict):
 
 class LinkWithCodeIn(Strict):
     authentication_code: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    code_verifier: CodeVerifier | None = None
 
 
 class InstallStateOut(BaseModel):
