@@ -95,6 +95,27 @@ def test_timeline_is_ordered_by_payload_time_and_paginated(api, tenant):
     assert third_page["next_cursor"] is None
 
 
+def test_payloads_of_one_instant_are_paged_each_once_in_the_order_they_were_stored(api, tenant):
+    """Ties on the time are broken by the stored row, and a cursor taken inside a tie resumes
+    right after it: the stored time and the cursor's are the same text on every database."""
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+    token = device["credentials"]["access_token"]
+    moments = ["2026-01-01T00:00:00Z"] * 3 + ["2026-01-01T00:00:00.5Z"] * 2
+    upload(api, token, [payload(f"p{n}", at=at) for n, at in enumerate(moments)])
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(4):
+        params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = _timeline(api, tenant.read_key, device["user_id"], **params)
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == ["p0", "p1", "p2", "p3", "p4"]
+
+
 def test_a_batch_over_100_payloads_is_refused(api, tenant):
     device = redeem(api, issue_code(api, tenant.link_key, "alice"))
 

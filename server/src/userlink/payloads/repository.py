@@ -58,7 +58,9 @@ def _sqlite_converters(dialect: Dialect) -> tuple[Callable[[Any], Any], ...]:
     names = ("app_id", "occurred_at", "processed")
     converters = []
     for name in names:
-        processor = payloads.c[name].type.bind_processor(dialect)
+        # The dialect's own form of the type: the generic DateTime converts nothing, SQLite's
+        # writes the text SQLAlchemy compares cursors against.
+        processor = payloads.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         converters.append(processor if processor is not None else (lambda value: value))
     return tuple(converters)
 
