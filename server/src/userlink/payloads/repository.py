@@ -71,6 +71,26 @@ _TIMELINE_BEFORE = _TIMELINE_NEWEST.where(
 
 
 @dataclass(frozen=True)
+class HeldFilter:
+    """Which held payloads of a user: of one install or all, occurred in [since, until)."""
+
+    install_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self, user_id: uuid.UUID) -> list[Any]:
+        # The timeline's index (user_id, processed, occurred_at, id) serves them.
+        found = [payloads.c.user_id == user_id, payloads.c.processed.is_(False)]
+        if self.install_id is not None:
+            found.append(payloads.c.install_id == self.install_id)
+        if self.since is not None:
+            found.append(payloads.c.occurred_at >= self.since)
+        if self.until is not None:
+            found.append(payloads.c.occurred_at < self.until)
+        return found
+
+
+@dataclass(frozen=True)
 class NewPayload:
     client_id: str
     type: str
@@ -148,3 +168,44 @@ class PayloadRepository:
         self._connection.execute(
             update(payloads).where(payloads.c.install_id == install_id).values(user_id=user_id)
         )
+
+    def held_page(
+        self,
+        user_id: uuid.UUID,
+        which: HeldFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> Sequence[RowMapping]:
+        """A user's held payloads (sent by an install while it was inactive, not merged), in
+        timeline order: by occurred_at, then id."""
+        query = (
+            select(
+                payloads.c.id,
+                payloads.c.client_id,
+                payloads.c.install_id,
+                payloads.c.type,
+                payloads.c.occurred_at,
+                payloads.c.received_at,
+                payloads.c.body,
+            )
+            .where(*which.conditions(user_id))
+            .order_by(payloads.c.occurred_at, payloads.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(payloads.c.occurred_at, payloads.c.id)
+                > tuple_(
+                    bindparam("b_moment", value=after[0], type_=payloads.c.occurred_at.type),
+                    bindparam("b_row", value=after[1], type_=payloads.c.id.type),
+                )
+            )
+        return self._connection.execute(query).mappings().all()
+
+    def merge_held(self, user_id: uuid.UUID, which: HeldFilter, now: datetime) -> int:
+        """Held payloads into the timeline: one UPDATE of the rows still held, so a payload is
+        merged once however many merges run (a concurrent one skips the rows this one took)."""
+        result = self._connection.execute(
+            update(payloads).where(*which.conditions(user_id)).values(processed=True, merged_at=now)
+        )
+        return int(result.rowcount)

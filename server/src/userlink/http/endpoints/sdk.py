@@ -17,6 +17,7 @@ from userlink.http.schemas.common import (
     StatusOut,
     configuration_out,
     credentials_out,
+    displacement_out,
 )
 from userlink.http.transactions import run
 from userlink.installs.errors import InstallDeregistered
@@ -60,12 +61,17 @@ SDK_AUTH_ERRORS = (
 )
 async def refresh_token(request: Request, body: RefreshIn) -> Response:
     await refuse_api_key(request, body.refresh_token)
-    credentials = await run(
+    refreshed = await run(
         request,
         lambda work: sdk_credentials.refresh(work, body.refresh_token),
         credential_failures(request),
     )
-    return model_response(RefreshOut(credentials=credentials_out(credentials)))
+    return model_response(
+        RefreshOut(
+            credentials=credentials_out(refreshed.credentials),
+            displacement=displacement_out(refreshed.displacement),
+        )
+    )
 
 
 @router.get(
@@ -88,6 +94,7 @@ async def status(request: Request, token: AccessToken) -> Response:
             is_remote_enabled=caller.is_active,
             inactive_reason=caller.inactive_reason,
             configuration=configuration_out(caller.is_active),
+            displacement=displacement_out(caller.displacement),
         )
     )
 

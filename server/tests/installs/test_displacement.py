@@ -1,0 +1,132 @@
+"""`install.displaced`: the ledger says when an install loses the active role to another install
+of its user, which one took it, and why."""
+
+from __future__ import annotations
+
+from userlink.audit.rules import AuditEvent
+from userlink.models import installs
+from userlink_testing.factories.devices import (
+    bearer,
+    confirm,
+    issue_code,
+    link,
+    phone,
+    redeem,
+    register_install,
+    tablet,
+)
+from userlink_testing.factories.records import audit_rows, rows
+
+DISPLACED = AuditEvent.INSTALL_DISPLACED.value
+
+
+def _details(runtime):
+    return [
+        (str(row["install_id"]), str(row["user_id"]), row["details"])
+        for row in audit_rows(runtime, DISPLACED)
+    ]
+
+
+def test_a_restore_on_a_new_phone_displaces_the_old_phone(api, tenant, runtime):
+    old = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 6"))
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 9"))
+
+    assert _details(runtime) == [
+        (
+            old["install_id"],
+            old["user_id"],
+            {
+                "displaced_install_id": old["install_id"],
+                "new_install_id": new["install_id"],
+                "reason": "newer_install",
+            },
+        )
+    ]
+
+
+def test_a_phone_displaces_the_active_tablet_as_phone_over_tablet(api, tenant, runtime):
+    old = redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet())
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone())
+
+    [(_, _, details)] = _details(runtime)
+
+    assert details == {
+        "displaced_install_id": old["install_id"],
+        "new_install_id": new["install_id"],
+        "reason": "phone_over_tablet",
+    }
+
+
+def test_a_tablet_joining_an_active_phone_displaces_nobody(api, tenant, runtime):
+    redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone())
+    redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet())
+
+    assert _details(runtime) == []
+
+
+def test_the_first_install_of_a_user_displaces_nobody(api, tenant, runtime):
+    redeem(api, issue_code(api, tenant.link_key, "alice"))
+
+    assert _details(runtime) == []
+
+
+def test_resetting_the_active_install_hands_the_role_on_without_a_displacement(
+    api, tenant, runtime
+):
+    redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet())
+    newer = redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet("Tab S10"))
+    before = len(_details(runtime))
+
+    response = api.post("/sdk/v1/reset", headers=bearer(newer["credentials"]["access_token"]))
+
+    assert response.status_code == 204
+    assert len(_details(runtime)) == before == 1
+
+
+def test_a_legacy_link_joining_an_existing_user_displaces_its_active_install(api, tenant, runtime):
+    first = register_install(api, tenant.app_id, tenant.app_secret, device=phone("Pixel 6"))
+    link(api, tenant.link_key, first["install_id"], "alice")
+    confirm(api, first["credentials"]["access_token"])
+    second = register_install(api, tenant.app_id, tenant.app_secret, device=phone("Pixel 9"))
+
+    link(api, tenant.link_key, second["install_id"], "alice")
+
+    assert _details(runtime) == [
+        (
+            first["install_id"],
+            first["user_id"],
+            {
+                "displaced_install_id": first["install_id"],
+                "new_install_id": second["install_id"],
+                "reason": "newer_install",
+            },
+        )
+    ]
+
+
+def test_the_displaced_install_row_says_by_which_install_and_why(api, tenant, runtime):
+    old = redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet())
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone())
+
+    [row] = [r for r in rows(runtime, installs) if str(r["id"]) == old["install_id"]]
+
+    assert (str(row["displaced_by"]), row["displacement_reason"], row["is_active"]) == (
+        new["install_id"],
+        "phone_over_tablet",
+        False,
+    )
+    assert row["displaced_at"] is not None
+
+
+def test_the_displacement_is_recorded_by_the_redemption_that_caused_it(api, tenant, runtime):
+    redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 6"))
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 9"))
+
+    redeemed = [
+        r
+        for r in audit_rows(runtime, AuditEvent.CODE_REDEEMED.value)
+        if str(r["install_id"]) == new["install_id"]
+    ]
+    [displaced] = audit_rows(runtime, DISPLACED)
+
+    assert displaced["request_ref"] == redeemed[0]["request_ref"]
