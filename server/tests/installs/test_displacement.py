@@ -13,7 +13,10 @@ from userlink_testing.factories.devices import (
     phone,
     redeem,
     register_install,
+    payload,
+    status,
     tablet,
+    upload,
 )
 from userlink_testing.factories.records import audit_rows, rows
 
@@ -130,3 +133,70 @@ def test_the_displacement_is_recorded_by_the_redemption_that_caused_it(api, tena
     [displaced] = audit_rows(runtime, DISPLACED)
 
     assert displaced["request_ref"] == redeemed[0]["request_ref"]
+
+
+def _displaced_phone(api, tenant):
+    old = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 6"))
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=tablet())
+    newest = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 9"))
+    return old, new, newest
+
+
+def test_the_displaced_install_learns_it_from_its_status(api, tenant):
+    old, _, newest = _displaced_phone(api, tenant)
+
+    answer = status(api, old["credentials"]["access_token"])
+
+    assert answer["is_remote_enabled"] is False
+    assert answer["inactive_reason"] == "NEWER_INSTALL_ACTIVE"
+    assert {k: answer["displacement"][k] for k in ("new_install_id", "reason")} == {
+        "new_install_id": newest["install_id"],
+        "reason": "newer_install",
+    }
+    assert answer["displacement"]["displaced_at"].endswith("Z")
+
+
+def test_the_active_install_and_a_tablet_that_never_held_the_role_are_told_nothing(api, tenant):
+    _, never_active, newest = _displaced_phone(api, tenant)
+
+    assert status(api, newest["credentials"]["access_token"])["displacement"] is None
+    assert status(api, never_active["credentials"]["access_token"])["displacement"] is None
+
+
+def test_the_displaced_install_learns_it_from_its_upload_answer(api, tenant):
+    old, _, newest = _displaced_phone(api, tenant)
+
+    answer = upload(api, old["credentials"]["access_token"], [payload("late")]).json()
+
+    assert answer["results"] == [{"id": "late", "status": "not_processed"}]
+    assert answer["displacement"]["new_install_id"] == newest["install_id"]
+
+
+def test_the_active_installs_upload_answer_is_unchanged(api, tenant):
+    _, _, newest = _displaced_phone(api, tenant)
+
+    answer = upload(api, newest["credentials"]["access_token"], [payload("p")]).json()
+
+    assert answer == {"is_remote_enabled": True, "results": [{"id": "p", "status": "processed"}]}
+
+
+def test_the_displaced_install_learns_it_from_its_token_refresh(api, tenant):
+    old, _, newest = _displaced_phone(api, tenant)
+
+    response = api.post(
+        "/sdk/v1/token", json={"refresh_token": old["credentials"]["refresh_token"]}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["displacement"]["new_install_id"] == newest["install_id"]
+    assert response.json()["credentials"]["access_token"]
+
+
+def test_an_install_that_gets_the_role_back_is_no_longer_told_it_was_displaced(api, tenant):
+    old = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 6"))
+    new = redeem(api, issue_code(api, tenant.link_key, "alice"), device=phone("Pixel 9"))
+    api.post("/sdk/v1/reset", headers=bearer(new["credentials"]["access_token"]))
+
+    answer = status(api, old["credentials"]["access_token"])
+
+    assert (answer["is_remote_enabled"], answer["displacement"]) == (True, None)
