@@ -32,6 +32,8 @@ EXPECTED_ALL = [
     "UserCreationFailureReason",
     "UserCreationOptions",
     "UserCreationResult",
+    "UserDisplacedEvent",
+    "UserDisplacedListener",
     "UserInfo",
     "UserLink",
     "UserLinkError",

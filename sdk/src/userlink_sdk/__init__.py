@@ -4,6 +4,7 @@ Everything public is imported from here; the underscore modules are private.
 """
 
 from ._client import UserLink
+from ._displacement import UserDisplacedEvent, UserDisplacedListener
 from ._errors import (
     DeviceStateError,
     InitError,
@@ -73,6 +74,8 @@ __all__ = [
     "UserCreationFailureReason",
     "UserCreationOptions",
     "UserCreationResult",
+    "UserDisplacedEvent",
+    "UserDisplacedListener",
     "UserInfo",
     "UserLink",
     "UserLinkError",

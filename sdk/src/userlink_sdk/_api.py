@@ -12,7 +12,7 @@ import email.utils
 import math
 import re
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,8 +194,17 @@ def device_json(device: DeviceInfo) -> dict[str, Any]:
 
 
 class SdkApi:
-    def __init__(self, client: httpx.Client, *, app_version: str | None, device: DeviceInfo):
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        app_version: str | None,
+        device: DeviceInfo,
+        observer: Callable[[Mapping[str, Any]], None] | None = None,
+    ):
         self._client = client
+        # Sees every successful answer (the displacement watch reads its optional field).
+        self._observer = observer
         self._app = {"app_version": device_text(app_version), "sdk_version": __version__}
         self._device = device_json(device)
 
@@ -290,6 +299,8 @@ class SdkApi:
                 raise ProtocolError(f"{method} {route}: the answer is not JSON") from exc
             if not isinstance(answer, Mapping):
                 raise ProtocolError(f"{method} {route}: the answer is not a JSON object")
+            if self._observer is not None:
+                self._observer(answer)
             return answer
         raise _api_error(response)
 

@@ -24,6 +24,7 @@ import httpx
 
 from ._api import SdkApi, parse_configuration
 from ._device import Device, token_of
+from ._displacement import DisplacementWatch, Listener
 from ._errors import (
     InitError,
     InitIssue,
@@ -111,13 +112,21 @@ class UserLink:
             pins = parse_pins(pinned_public_key_sha256) if pinned_public_key_sha256 else None
             transport = build_transport(verify=verify, pins=pins)
         self._device = Device(StateStore(Path(state_dir)), platform_url=platform_url)
+        self._displacement = DisplacementWatch(
+            Path(state_dir), install_id=lambda: self._device.current().install_id
+        )
         self._http = httpx.Client(
             transport=transport,
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": f"userlink-sdk-python/{__version__}"},
         )
-        api = SdkApi(self._http, app_version=app_version, device=device or DeviceInfo())
+        api = SdkApi(
+            self._http,
+            app_version=app_version,
+            device=device or DeviceInfo(),
+            observer=self._displacement.observe,
+        )
         self._clock = clock or _utcnow
         # `timeout` also bounds the Retry-After waits of one call: the caller's only deadline.
         self._session = Session(
@@ -154,6 +163,14 @@ class UserLink:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+    def set_user_displaced_listener(self, listener: Listener | None) -> None:
+        """Register the app's listener for displacement: another install of this user (a new
+        phone, say) took the active role from this one. Called once per displacement, from the
+        SDK call whose answer brought the news (`sdk_status()`, `upload_payloads()`, a token
+        refresh), with a `UserDisplacedEvent`; an object with `on_user_displaced(event)` or a
+        plain callable. `None` removes it. What the listener raises is logged, not raised."""
+        self._displacement.set_listener(listener)
 
     @property
     def init_state(self) -> InitState:
@@ -405,6 +422,7 @@ class UserLink:
                 try:
                     self._uploader.forget()
                     self._device.forget()
+                    self._displacement.forget()
                 except OSError as exc:
                     raise ResetError(
                         ResetFailureReason.EXCEPTION_OR_ERROR,
