@@ -3,6 +3,10 @@ of its user, which one took it, and why."""
 
 from __future__ import annotations
 
+import contextlib
+
+from sqlalchemy import event
+
 from userlink.audit.rules import AuditEvent
 from userlink.models import installs
 from userlink_testing.factories.devices import (
@@ -200,3 +204,36 @@ def test_an_install_that_gets_the_role_back_is_no_longer_told_it_was_displaced(a
     answer = status(api, old["credentials"]["access_token"])
 
     assert (answer["is_remote_enabled"], answer["displacement"]) == (True, None)
+
+
+@contextlib.contextmanager
+def _statements(runtime):
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement[:60])
+
+    event.listen(runtime.database.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", record)
+
+
+def test_a_displacing_restore_costs_one_statement_more_than_a_creation_and_one_audit_insert(
+    api, tenant, runtime
+):
+    """The only extra statement of a restore that displaces the active phone is the UPDATE that
+    takes the role from it; its `install.displaced` rides in the transaction's one audit INSERT."""
+    first_code = issue_code(api, tenant.link_key, "alice")
+    second_code = issue_code(api, tenant.link_key, "alice")
+    redeem(api, issue_code(api, tenant.link_key, "bob"))  # the app is in the lookups now
+    with _statements(runtime) as creation:
+        redeem(api, first_code, device=phone("Pixel 6"))
+    with _statements(runtime) as restore:
+        redeem(api, second_code, device=phone("Pixel 9"))
+
+    audit_inserts = [s for s in restore if "INSERT INTO audit_events" in s]
+    assert len(audit_inserts) == 1
+    assert len(restore) == len(creation) + 1
+    assert len(_details(runtime)) == 1
