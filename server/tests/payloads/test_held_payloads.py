@@ -227,3 +227,18 @@ def test_a_bad_cursor_is_refused(api, tenant, displaced):
 
     assert response.status_code == 422
     assert response.json()["errorCode"] == "INVALID_CURSOR"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "1969-12-31T23:59:59Z"])
+def test_a_time_outside_1970_to_9999_is_refused(api, tenant, displaced, moment):
+    old, _ = displaced
+
+    listing = api.get(
+        f"/v2/users/{old['user_id']}/held-payloads",
+        params={"since": moment},
+        headers=bearer(tenant.read_key),
+    )
+    merging = _merge(api, tenant.link_key, old["user_id"], until=moment)
+
+    assert (listing.status_code, merging.status_code) == (422, 422)
+    assert {listing.json()["errorCode"], merging.json()["errorCode"]} == {"INVALID_TIME_RANGE"}
