@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from userlink_sdk import UserCreationOptions, UserDisplacedEvent
 
 from .conftest import NEW_PHONE, PHONE, TABLET
@@ -40,6 +42,35 @@ def test_the_displaced_phone_hears_it_once_with_the_new_install_and_the_reason(
     assert [(e.install_id, e.new_install_id, e.reason) for e in heard] == [
         (old.sdk_status().install_id, new_install, "newer_install")
     ]
+
+
+class Recording(httpx.BaseTransport):
+    """A real transport that remembers the path of every request it sent."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.paths: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_the_token_refresh_answer_alone_tells_it(live, customer, make_device):
+    transport = Recording()
+    old = make_device("old-phone", device=PHONE, transport=transport)
+    create(old, live, customer)
+    told_after: list[str] = []
+    old.set_user_displaced_listener(lambda event: told_after.append(transport.paths[-1]))
+    create(make_device("new-phone", device=NEW_PHONE), live, customer)
+    live.clock.advance(hours=2)  # the access token has expired: the next call refreshes first
+
+    old.request_user_access_token()
+
+    assert told_after == ["/sdk/v1/token"]
 
 
 def test_a_tablet_displaced_by_a_phone_hears_phone_over_tablet(live, customer, make_device):
