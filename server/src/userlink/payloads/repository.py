@@ -10,6 +10,7 @@ from sqlalchemy import Connection, RowMapping, String, bindparam, select, tuple_
 from sqlalchemy.dialects import sqlite
 
 from userlink.models import payloads
+from userlink.payloads.rules import HeldFilter
 
 # PostgreSQL: one statement whose text never changes with the batch's size (nine columns as
 # arrays), so psycopg prepares it once; the INSERT of one row per payload with 900 parameters was
@@ -70,24 +71,17 @@ _TIMELINE_BEFORE = _TIMELINE_NEWEST.where(
 )
 
 
-@dataclass(frozen=True)
-class HeldFilter:
-    """Which held payloads of a user: of one install or all, occurred in [since, until)."""
-
-    install_id: uuid.UUID | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def conditions(self, user_id: uuid.UUID) -> list[Any]:
-        # The timeline's index (user_id, processed, occurred_at, id) serves them.
-        found = [payloads.c.user_id == user_id, payloads.c.processed.is_(False)]
-        if self.install_id is not None:
-            found.append(payloads.c.install_id == self.install_id)
-        if self.since is not None:
-            found.append(payloads.c.occurred_at >= self.since)
-        if self.until is not None:
-            found.append(payloads.c.occurred_at < self.until)
-        return found
+def _held_conditions(user_id: uuid.UUID, which: HeldFilter) -> list[Any]:
+    """The user's held rows `which` selects; the timeline's index (user_id, processed,
+    occurred_at, id) serves them."""
+    found = [payloads.c.user_id == user_id, payloads.c.processed.is_(False)]
+    if which.install_id is not None:
+        found.append(payloads.c.install_id == which.install_id)
+    if which.since is not None:
+        found.append(payloads.c.occurred_at >= which.since)
+    if which.until is not None:
+        found.append(payloads.c.occurred_at < which.until)
+    return found
 
 
 @dataclass(frozen=True)
@@ -188,7 +182,7 @@ class PayloadRepository:
                 payloads.c.received_at,
                 payloads.c.body,
             )
-            .where(*which.conditions(user_id))
+            .where(*_held_conditions(user_id, which))
             .order_by(payloads.c.occurred_at, payloads.c.id)
             .limit(limit)
         )
@@ -206,6 +200,8 @@ class PayloadRepository:
         """Held payloads into the timeline: one UPDATE of the rows still held, so a payload is
         merged once however many merges run (a concurrent one skips the rows this one took)."""
         result = self._connection.execute(
-            update(payloads).where(*which.conditions(user_id)).values(processed=True, merged_at=now)
+            update(payloads)
+            .where(*_held_conditions(user_id, which))
+            .values(processed=True, merged_at=now)
         )
         return int(result.rowcount)

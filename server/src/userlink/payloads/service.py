@@ -26,7 +26,8 @@ from userlink.payloads.errors import (
     InvalidTimestamp,
     PayloadTooLarge,
 )
-from userlink.payloads.repository import HeldFilter, NewPayload, PayloadRepository
+from userlink.payloads.repository import NewPayload, PayloadRepository
+from userlink.payloads.rules import HeldFilter
 from userlink.sdk_credentials.service import Displacement, SdkCaller
 from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users

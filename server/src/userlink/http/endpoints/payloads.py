@@ -40,7 +40,7 @@ from userlink.payloads.errors import (
     InvalidTimestamp,
     PayloadTooLarge,
 )
-from userlink.payloads.repository import HeldFilter
+from userlink.payloads.rules import HeldFilter
 from userlink.unit_of_work import UnitOfWork
 from userlink.users.errors import UserNotFound
 
