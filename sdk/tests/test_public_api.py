@@ -33,6 +33,8 @@ EXPECTED_ALL = [
     "UserCreationFailureReason",
     "UserCreationOptions",
     "UserCreationResult",
+    "UserDisplacedEvent",
+    "UserDisplacedListener",
     "UserInfo",
     "UserLink",
     "UserLinkError",

@@ -87,6 +87,52 @@ def test_a_tablet_beaten_by_a_phone_says_so(live):
             assert plan[f.id].inactive_reason is reason
 
 
+@given(st.lists(install_facts, min_size=1, max_size=6, unique_by=lambda f: f.id), install_facts)
+def test_a_newcomer_that_takes_the_role_displaces_the_active_install(live, newcomer):
+    before = installs.assign_activity(live)
+    was_active = next(i for i, activity in before.items() if activity.is_active)
+    after = installs.assign_activity([*live, newcomer])
+
+    displaced = installs.displacement(was_active, after)
+
+    if after[newcomer.id].is_active:
+        assert displaced is not None
+        assert (displaced.displaced, displaced.new_active) == (was_active, newcomer.id)
+    else:
+        assert displaced is None
+
+
+@given(install_facts, install_facts)
+def test_the_displacement_reason_is_phone_over_tablet_only_for_a_tablet_beaten_by_a_phone(
+    active, newcomer
+):
+    after = installs.assign_activity([active, newcomer])
+
+    displaced = installs.displacement(active.id, after)
+
+    if displaced is not None:
+        tablet_beaten_by_phone = (
+            active.device_class is DeviceClass.TABLET and newcomer.device_class is DeviceClass.PHONE
+        )
+        expected = (
+            installs.DisplacementReason.PHONE_OVER_TABLET
+            if tablet_beaten_by_phone
+            else installs.DisplacementReason.NEWER_INSTALL
+        )
+        assert displaced.reason is expected
+
+
+@given(live_installs)
+def test_an_install_that_ends_or_keeps_the_role_is_not_displaced(live):
+    plan = installs.assign_activity(live)
+    active = next((i for i, activity in plan.items() if activity.is_active), None)
+
+    assert installs.displacement(active, plan) is None
+    if active is not None:
+        remaining = installs.assign_activity([f for f in live if f.id != active])
+        assert installs.displacement(active, remaining) is None
+
+
 @given(st.booleans(), st.sampled_from([None, "NEWER_INSTALL_ACTIVE"]))
 def test_a_remote_disabled_app_silences_every_install(is_active, reason):
     assert installs.effective_activity(is_active, reason, app_enabled=False) == (

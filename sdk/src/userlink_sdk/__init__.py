@@ -5,6 +5,7 @@ Everything public is imported from here; the underscore modules are private.
 
 from ._async_client import AsyncUserLink
 from ._client import UserLink
+from ._displacement import UserDisplacedEvent, UserDisplacedListener
 from ._errors import (
     DeviceStateError,
     InitError,
@@ -75,6 +76,8 @@ __all__ = [
     "UserCreationFailureReason",
     "UserCreationOptions",
     "UserCreationResult",
+    "UserDisplacedEvent",
+    "UserDisplacedListener",
     "UserInfo",
     "UserLink",
     "UserLinkError",

@@ -16,7 +16,7 @@ import email.utils
 import math
 import re
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -200,7 +200,15 @@ def device_json(device: DeviceInfo) -> dict[str, Any]:
 
 
 class SdkApi:
-    def __init__(self, *, app_version: str | None, device: DeviceInfo):
+    def __init__(
+        self,
+        *,
+        app_version: str | None,
+        device: DeviceInfo,
+        observer: Callable[[Mapping[str, Any]], None] | None = None,
+    ):
+        # Sees every successful answer (the displacement watch reads its optional field).
+        self._observer = observer
         self._app = {"app_version": device_text(app_version), "sdk_version": __version__}
         self._device = device_json(device)
 
@@ -306,7 +314,10 @@ class SdkApi:
             userpass = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             headers["Authorization"] = f"Basic {userpass}"
         outcome = yield Send(method, url, headers, json)
-        return read_answer(outcome, method, route)
+        answer = read_answer(outcome, method, route)
+        if self._observer is not None:
+            self._observer(answer)
+        return answer
 
 
 def read_answer(outcome: object, method: str, route: str) -> Mapping[str, Any]:

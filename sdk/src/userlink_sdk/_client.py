@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._core import DeviceCore
+from ._displacement import Listener
 from ._effects import Effect, Send, Sleep, Steps
 from ._errors import PinningError
 from ._linkers import Linker, run_linker
@@ -169,6 +170,14 @@ class UserLink:
     def configuration(self) -> SdkConfiguration:
         """The SDK configuration the platform sent last (defaults before any)."""
         return self._core.configuration
+
+    def set_user_displaced_listener(self, listener: Listener | None) -> None:
+        """Register the app's listener for displacement: another install of this user (a new
+        phone, say) took the active role from this one. Called once per displacement, from the
+        SDK call whose answer brought the news (`sdk_status()`, `upload_payloads()`, a token
+        refresh), with a `UserDisplacedEvent`; an object with `on_user_displaced(event)` or a
+        plain callable. `None` removes it. What the listener raises is logged, not raised."""
+        self._core.displacement.set_listener(listener)
 
     def begin_user_creation(self) -> str:
         """Begin a user creation with a code bound to this device (PKCE, S256): the

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._api import SdkApi, parse_configuration
 from ._device import Device, token_of
+from ._displacement import DisplacementWatch
 from ._effects import Steps
 from ._errors import (
     InitError,
@@ -83,7 +84,14 @@ class DeviceCore:
         clock: Callable[[], datetime] | None,
     ) -> None:
         self.device = Device(StateStore(Path(state_dir)), platform_url=platform_url)
-        api = SdkApi(app_version=app_version, device=device or DeviceInfo())
+        self.displacement = DisplacementWatch(
+            Path(state_dir), install_id=lambda: self.device.current().install_id
+        )
+        api = SdkApi(
+            app_version=app_version,
+            device=device or DeviceInfo(),
+            observer=self.displacement.observe,
+        )
         self.clock = clock or _utcnow
         # `timeout` also bounds the Retry-After waits of one call: the caller's only deadline.
         self.session = Session(api, self.device, clock=self.clock, retry_after_budget=timeout)
@@ -332,6 +340,7 @@ class DeviceCore:
         try:
             self.uploader.forget()
             self.device.forget()
+            self.displacement.forget()
         except OSError as exc:
             raise ResetError(
                 ResetFailureReason.EXCEPTION_OR_ERROR, f"cannot delete the device state: {exc}"

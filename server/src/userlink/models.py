@@ -217,6 +217,11 @@ installs = Table(
     Column("ended_at", TZ, nullable=True),
     # code | legacy: the flow that registered the install (the migration report).
     Column("registered_via", String(8), nullable=True),
+    # The last time another install of the user took the active role from this one: when, which
+    # install, and why (newer_install | phone_over_tablet). Told to the SDK while it is inactive.
+    Column("displaced_at", TZ, nullable=True),
+    Column("displaced_by", ID, nullable=True),
+    Column("displacement_reason", String(32), nullable=True),
     # The database, not process memory, guarantees one active install per user.
     Index(
         "uq_installs_one_active_per_user",
@@ -312,6 +317,8 @@ payloads = Table(
     Column("body", JSON, nullable=False),
     # False: sent by an inactive install; kept apart, never in the timeline.
     Column("processed", Boolean, nullable=False),
+    # When a held payload (processed false) was merged into the timeline on request.
+    Column("merged_at", TZ, nullable=True),
     UniqueConstraint("install_id", "client_id"),
     Index("ix_payloads_timeline", "user_id", "processed", "occurred_at", "id"),
 )

@@ -24,7 +24,12 @@ class AuditEvent(StrEnum):
     INSTALL_CREATED = "install.created"
     INSTALL_ACTIVATED = "install.activated"
     INSTALL_DEACTIVATED = "install.deactivated"
+    # Another install of the same user took the active role from this one (details: the
+    # displaced and new install ids, and the reason: newer_install | phone_over_tablet).
+    INSTALL_DISPLACED = "install.displaced"
     INSTALL_RESET = "install.reset"
+    # Held payloads (sent by an inactive install) merged into the user's timeline on request.
+    HELD_PAYLOADS_MERGED = "payloads.held_merged"
     INSTALL_JOINED_USER = "install.joined_user"
     INSTALL_DISABLED = "install.disabled"
     APP_SETTINGS_CHANGED = "app.settings_changed"

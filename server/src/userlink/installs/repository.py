@@ -30,6 +30,20 @@ _SET_ACTIVITY = (
     .values(is_active=bindparam("b_is_active"), inactive_reason=bindparam("b_reason"))
 )
 
+# Deactivation of the install that lost the role to another one: the same one UPDATE, with what
+# the SDK is told on its next call.
+_DISPLACE = (
+    update(installs)
+    .where(installs.c.id == bindparam("b_id"))
+    .values(
+        is_active=False,
+        inactive_reason=bindparam("b_reason"),
+        displaced_at=bindparam("b_now"),
+        displaced_by=bindparam("b_by"),
+        displacement_reason=bindparam("b_displacement_reason"),
+    )
+)
+
 
 class InstallRepository:
     def __init__(self, connection: Connection) -> None:
@@ -65,6 +79,26 @@ class InstallRepository:
         self._connection.execute(
             _SET_ACTIVITY,
             {"b_id": install_id, "b_is_active": is_active, "b_reason": inactive_reason},
+        )
+
+    def displace(
+        self,
+        install_id: uuid.UUID,
+        *,
+        inactive_reason: str | None,
+        now: datetime,
+        by: uuid.UUID,
+        displacement_reason: str,
+    ) -> None:
+        self._connection.execute(
+            _DISPLACE,
+            {
+                "b_id": install_id,
+                "b_reason": inactive_reason,
+                "b_now": now,
+                "b_by": by,
+                "b_displacement_reason": displacement_reason,
+            },
         )
 
     def end(self, install_id: uuid.UUID, *, status: str, reason: str, now: datetime) -> None:

@@ -98,6 +98,41 @@ def assign_activity(live_installs: Iterable[InstallFacts]) -> dict[uuid.UUID, Ac
     }
 
 
+class DisplacementReason(StrEnum):
+    """Why an install lost the active role to another install of its user (`install.displaced`)."""
+
+    NEWER_INSTALL = "newer_install"
+    PHONE_OVER_TABLET = "phone_over_tablet"
+
+
+@dataclass(frozen=True)
+class Displacement:
+    displaced: uuid.UUID
+    new_active: uuid.UUID
+    reason: DisplacementReason
+
+
+def displacement(
+    previously_active: uuid.UUID | None, plan: dict[uuid.UUID, Activity]
+) -> Displacement | None:
+    """Whether applying `plan` (the user's live installs) takes the active role from the install
+    that held it: only when that install stays live and another one gets the role. An install
+    that ends is not displaced (the role passing on from it is a handover). The reason is the
+    rule's own: what the new active install beats the displaced one by."""
+    if previously_active is None or previously_active not in plan:
+        return None
+    lost = plan[previously_active]
+    new_active = next((i for i, activity in plan.items() if activity.is_active), None)
+    if lost.is_active or new_active is None:
+        return None
+    reason = (
+        DisplacementReason.PHONE_OVER_TABLET
+        if lost.inactive_reason is InactiveReason.PHONE_PREFERRED_OVER_TABLET
+        else DisplacementReason.NEWER_INSTALL
+    )
+    return Displacement(displaced=previously_active, new_active=new_active, reason=reason)
+
+
 APP_DISABLED = "APP_DISABLED"
 
 

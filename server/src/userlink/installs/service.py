@@ -188,8 +188,12 @@ def _apply(
     plan: dict[uuid.UUID, rules.Activity],
 ) -> None:
     """Write the plan for the installs already stored: deactivations first, so the unique index
-    (one active install per user) holds at every moment, then the activation."""
+    (one active install per user) holds at every moment, then the activation. The install that
+    loses the role to another one is displaced: its row says by which and why (in the same UPDATE
+    as its deactivation), and `install.displaced` goes to the ledger with the other events."""
     repository = InstallRepository(work.connection)
+    previously_active = next((row["id"] for row in live if row["is_active"]), None)
+    displaced = rules.displacement(previously_active, plan)
     activated: uuid.UUID | None = None
     for row in live:
         activity = plan[row["id"]]
@@ -198,7 +202,15 @@ def _apply(
             if not row["is_active"]:
                 activated = row["id"]
             continue
-        if row["is_active"] or row["inactive_reason"] != reason:
+        if displaced is not None and row["id"] == displaced.displaced:
+            repository.displace(
+                row["id"],
+                inactive_reason=reason,
+                now=work.clock.now(),
+                by=displaced.new_active,
+                displacement_reason=displaced.reason.value,
+            )
+        elif row["is_active"] or row["inactive_reason"] != reason:
             repository.set_activity(row["id"], is_active=False, inactive_reason=reason)
         if row["is_active"]:
             work.audit.record(
@@ -208,6 +220,16 @@ def _apply(
                 install_id=row["id"],
                 reason=reason,
             )
+    if displaced is not None:
+        work.audit.record(
+            AuditEvent.INSTALL_DISPLACED,
+            app_id=app_id,
+            user_id=user_id,
+            install_id=displaced.displaced,
+            displaced_install_id=str(displaced.displaced),
+            new_install_id=str(displaced.new_active),
+            reason=displaced.reason.value,
+        )
     if activated is not None:
         repository.set_activity(activated, is_active=True, inactive_reason=None)
         work.audit.record(

@@ -41,3 +41,8 @@ class InvalidPayloadBody(ValidationFailed):
 class InvalidTimestamp(ValidationFailed):
     error_code = "INVALID_TIMESTAMP"
     default_message = "A payload timestamp must fall between 1970 and 9999 in UTC."
+
+
+class InvalidTimeRange(ValidationFailed):
+    error_code = "INVALID_TIME_RANGE"
+    default_message = "`since` must come before `until`."

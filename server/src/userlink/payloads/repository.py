@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, RowMapping, bindparam, select, tuple_, update
 
 from userlink.models import payloads
+from userlink.payloads.rules import HeldFilter
 
 # PostgreSQL: one statement whose text never changes with the batch's size (nine columns as
 # arrays), so psycopg prepares it once; the INSERT of one row per payload with 900 parameters was
@@ -102,6 +103,19 @@ _TIMELINE_BEFORE = _TIMELINE_NEWEST.where(
 )
 
 
+def _held_conditions(user_id: uuid.UUID, which: HeldFilter) -> list[Any]:
+    """The user's held rows `which` selects; the timeline's index (user_id, processed,
+    occurred_at, id) serves them."""
+    found = [payloads.c.user_id == user_id, payloads.c.processed.is_(False)]
+    if which.install_id is not None:
+        found.append(payloads.c.install_id == which.install_id)
+    if which.since is not None:
+        found.append(payloads.c.occurred_at >= which.since)
+    if which.until is not None:
+        found.append(payloads.c.occurred_at < which.until)
+    return found
+
+
 @dataclass(frozen=True)
 class NewPayload:
     client_id: str
@@ -184,3 +198,46 @@ class PayloadRepository:
         self._connection.execute(
             update(payloads).where(payloads.c.install_id == install_id).values(user_id=user_id)
         )
+
+    def held_page(
+        self,
+        user_id: uuid.UUID,
+        which: HeldFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> Sequence[RowMapping]:
+        """A user's held payloads (sent by an install while it was inactive, not merged), in
+        timeline order: by occurred_at, then id."""
+        query = (
+            select(
+                payloads.c.id,
+                payloads.c.client_id,
+                payloads.c.install_id,
+                payloads.c.type,
+                payloads.c.occurred_at,
+                payloads.c.received_at,
+                payloads.c.body,
+            )
+            .where(*_held_conditions(user_id, which))
+            .order_by(payloads.c.occurred_at, payloads.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(payloads.c.occurred_at, payloads.c.id)
+                > tuple_(
+                    bindparam("b_moment", value=after[0], type_=payloads.c.occurred_at.type),
+                    bindparam("b_row", value=after[1], type_=payloads.c.id.type),
+                )
+            )
+        return self._connection.execute(query).mappings().all()
+
+    def merge_held(self, user_id: uuid.UUID, which: HeldFilter, now: datetime) -> int:
+        """Held payloads into the timeline: one UPDATE of the rows still held, so a payload is
+        merged once however many merges run (a concurrent one skips the rows this one took)."""
+        result = self._connection.execute(
+            update(payloads)
+            .where(*_held_conditions(user_id, which))
+            .values(processed=True, merged_at=now)
+        )
+        return int(result.rowcount)

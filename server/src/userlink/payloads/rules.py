@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,3 +120,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
     if decoded is None or not 0 <= row_id <= MAX_ROW_ID:
         return None
     return decoded, row_id
+
+
+@dataclass(frozen=True)
+class HeldFilter:
+    """Which held payloads of a user (sent while its install was inactive, not merged yet): of
+    one install or all, occurred in [since, until)."""
+
+    install_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None

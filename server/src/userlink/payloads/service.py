@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
+from userlink.audit.rules import AuditEvent
 from userlink.installs import service as installs
-from userlink.installs.errors import InstallDeregistered
+from userlink.installs.errors import InstallDeregistered, InstallNotFound
 from userlink.installs.rules import LIVE
 from userlink.kit.clock import as_utc
 from userlink.payloads import rules
@@ -21,11 +22,13 @@ from userlink.payloads.errors import (
     EmptyBatch,
     InvalidCursor,
     InvalidPayloadBody,
+    InvalidTimeRange,
     InvalidTimestamp,
     PayloadTooLarge,
 )
 from userlink.payloads.repository import NewPayload, PayloadRepository
-from userlink.sdk_credentials.service import SdkCaller
+from userlink.payloads.rules import HeldFilter
+from userlink.sdk_credentials.service import Displacement, SdkCaller
 from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users
 
@@ -48,6 +51,8 @@ class PayloadResult:
 class IngestResult:
     is_remote_enabled: bool
     results: list[PayloadResult]
+    # Another install took the active role from this one (told to the SDK; see sdk_credentials).
+    displacement: Displacement | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,22 @@ class TimelineEntry:
 @dataclass(frozen=True)
 class TimelinePage:
     entries: list[TimelineEntry]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HeldEntry:
+    client_id: str
+    install_id: uuid.UUID
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    body: Any
+
+
+@dataclass(frozen=True)
+class HeldPage:
+    entries: list[HeldEntry]
     next_cursor: str | None
 
 
@@ -123,6 +144,7 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestR
     )
     fresh_status = "processed" if processed else "not_processed"
     return IngestResult(
+        displacement=None if install.is_active else caller.displacement,
         is_remote_enabled=processed,
         results=[
             PayloadResult(p.client_id, fresh_status if p.client_id in inserted else "duplicate")
@@ -177,6 +199,75 @@ def _page(rows: Sequence[RowMapping], limit: int) -> TimelinePage:
         last = rows[limit - 1]
         next_cursor = rules.encode_cursor(last["occurred_at"], last["id"])
     return TimelinePage(entries=entries, next_cursor=next_cursor)
+
+
+def held(
+    work: UnitOfWork,
+    app_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    which: HeldFilter,
+    cursor: str | None,
+    limit: int,
+) -> HeldPage:
+    """The user's held payloads, in timeline order: the page after `cursor`."""
+    user = users.get_in_app(work, app_id, user_id)
+    which = _check_filter(work, user.id, which)
+    rows = PayloadRepository(work.connection).held_page(user.id, which, _decoded(cursor), limit + 1)
+    entries = [
+        HeldEntry(
+            client_id=row["client_id"],
+            install_id=row["install_id"],
+            type=row["type"],
+            occurred_at=as_utc(row["occurred_at"]),
+            received_at=as_utc(row["received_at"]),
+            body=row["body"],
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = rules.encode_cursor(last["occurred_at"], last["id"])
+    return HeldPage(entries=entries, next_cursor=next_cursor)
+
+
+def merge_held(
+    work: UnitOfWork, app_id: uuid.UUID, user_id: uuid.UUID | None, which: HeldFilter, actor: str
+) -> int:
+    """Move the user's held payloads (all, or those `which` selects) into the timeline; how many
+    moved. Under the user's row lock: an upload stores its payloads before or after, never
+    during (it shares that lock), and a payload merged once is not held any more."""
+    user = users.get_in_app(work, app_id, user_id)
+    which = _check_filter(work, user.id, which)
+    users.lock(work, user.id)
+    merged = PayloadRepository(work.connection).merge_held(user.id, which, work.clock.now())
+    work.audit.record(
+        AuditEvent.HELD_PAYLOADS_MERGED,
+        app_id=app_id,
+        actor=actor,
+        user_id=user.id,
+        install_id=which.install_id,
+        merged=merged,
+        since=which.since.isoformat() if which.since else None,
+        until=which.until.isoformat() if which.until else None,
+    )
+    return merged
+
+
+def _check_filter(work: UnitOfWork, user_id: uuid.UUID, which: HeldFilter) -> HeldFilter:
+    """The filter with its times in UTC; refused when they are out of range or out of order, or
+    when the install is not one of the user's."""
+    since = rules.to_utc(which.since) if which.since is not None else None
+    until = rules.to_utc(which.until) if which.until is not None else None
+    if (which.since is not None and since is None) or (which.until is not None and until is None):
+        raise InvalidTimeRange("`since` and `until` must fall between 1970 and 9999 in UTC.")
+    if since is not None and until is not None and since >= until:
+        raise InvalidTimeRange()
+    if which.install_id is not None:
+        install = installs.find(work, which.install_id)
+        if install is None or install.user_id != user_id:
+            raise InstallNotFound("No install with this id belongs to this user.")
+    return HeldFilter(install_id=which.install_id, since=since, until=until)
 
 
 def move_install(work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -25,6 +25,9 @@ _WITH_INSTALL = (
         installs.c.status,
         installs.c.is_active,
         installs.c.inactive_reason,
+        installs.c.displaced_at,
+        installs.c.displaced_by,
+        installs.c.displacement_reason,
         apps.c.is_remote_enabled.label("app_enabled"),
     )
     .join(installs, installs.c.id == sdk_tokens.c.install_id)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import RowMapping
+
 from userlink.installs.errors import InstallDeregistered
 from userlink.installs.rules import LIVE, effective_activity
 from userlink.kit import secrets
@@ -32,6 +34,33 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class Displacement:
+    """Another install of the user took the active role from this one: told to the displaced
+    install on its next calls (status, upload, token refresh) for as long as it stays inactive."""
+
+    new_install_id: uuid.UUID
+    reason: str  # newer_install | phone_over_tablet
+    displaced_at: datetime
+
+
+def displacement_of(row: RowMapping) -> Displacement | None:
+    """From the install's row as the credential check reads it (no statement of its own)."""
+    if row["is_active"] or row["displaced_at"] is None or row["displaced_by"] is None:
+        return None
+    return Displacement(
+        new_install_id=row["displaced_by"],
+        reason=row["displacement_reason"],
+        displaced_at=as_utc(row["displaced_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    credentials: Credentials
+    displacement: Displacement | None
+
+
+@dataclass(frozen=True)
 class SdkCaller:
     """An install calling an SDK route with its access token."""
 
@@ -41,6 +70,7 @@ class SdkCaller:
     is_active: bool  # the user's active install, in an app that is not remote-disabled
     inactive_reason: str | None
     app_enabled: bool = True
+    displacement: Displacement | None = None
 
     @property
     def actor(self) -> str:
@@ -111,10 +141,11 @@ def authenticate(work: UnitOfWork, token: str) -> SdkCaller:
         is_active=is_active,
         inactive_reason=inactive_reason,
         app_enabled=app_enabled,
+        displacement=displacement_of(row),
     )
 
 
-def refresh(work: UnitOfWork, refresh_token: str) -> Credentials:
+def refresh(work: UnitOfWork, refresh_token: str) -> Refreshed:
     """Rotate: the refresh token works once, then a new pair replaces it. The token's row and its
     install's are locked first, so simultaneous refreshes of one token run one after another and
     leave one live refresh token, never several chains."""
@@ -141,9 +172,9 @@ def refresh(work: UnitOfWork, refresh_token: str) -> Credentials:
     if decision is RefreshDecision.RETRY:
         # The device retries a refresh whose answer it never got: the pair that answer carried
         # was never seen, so replace it rather than lock the device out.
-        return replace(work, row["install_id"])
+        return Refreshed(replace(work, row["install_id"]), displacement_of(row))
     tokens.rotate(row["token_id"], now)
-    return issue(work, row["install_id"])
+    return Refreshed(issue(work, row["install_id"]), displacement_of(row))
 
 
 def last_issued(work: UnitOfWork, install_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, datetime]:

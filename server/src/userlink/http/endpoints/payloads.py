@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime
 from pydantic_core import PydanticSerializationError, to_json
 
-from userlink.http.credentials import API_KEY_ERRORS, AccessToken, ReadKey
+from userlink.http.credentials import API_KEY_ERRORS, AccessToken, LinkKey, ReadKey
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
 from userlink.http.middleware import require_json
+from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
-from userlink.http.schemas.payloads import TimelineOut, UploadIn, UploadOut
+from userlink.http.schemas.common import displacement_out
+from userlink.http.schemas.payloads import (
+    HeldOut,
+    MergeIn,
+    MergeOut,
+    TimelineOut,
+    UploadIn,
+    UploadOut,
+)
 from userlink.http.transactions import run
+from userlink.installs.errors import InstallNotFound
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
 from userlink.payloads import service as payloads
@@ -24,9 +36,12 @@ from userlink.payloads.errors import (
     EmptyBatch,
     InvalidCursor,
     InvalidPayloadBody,
+    InvalidTimeRange,
     InvalidTimestamp,
     PayloadTooLarge,
 )
+from userlink.payloads.rules import HeldFilter
+from userlink.unit_of_work import UnitOfWork
 from userlink.users.errors import UserNotFound
 
 logger = logging.getLogger("userlink")
@@ -64,10 +79,14 @@ async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) 
     result = await run(
         request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
     )
-    answer = {
+    answer: dict[str, Any] = {
         "is_remote_enabled": result.is_remote_enabled,
         "results": [{"id": r.client_id, "status": r.status} for r in result.results],
     }
+    shown = displacement_out(result.displacement)
+    if shown is not None:
+        # Only for a displaced install: the active one's answer stays as it was.
+        answer["displacement"] = shown.model_dump(mode="json")
     return Response(content=to_json(answer), media_type="application/json")
 
 
@@ -114,6 +133,94 @@ async def get_timeline(
         servable = [_servable(item, request) for item in items]
         content = to_json({"items": servable, "next_cursor": page.next_cursor})
     return Response(content=content, media_type="application/json")
+
+
+def _held_filter(
+    install_id: str | None, since: datetime | None, until: datetime | None
+) -> HeldFilter:
+    parsed = parse_id(install_id) if install_id is not None else None
+    if install_id is not None and parsed is None:
+        raise InstallNotFound("No install with this id belongs to this user.")
+    return HeldFilter(install_id=parsed, since=since, until=until)
+
+
+HELD_ERRORS = (*API_KEY_ERRORS, UserNotFound, InstallNotFound, InvalidTimeRange)
+
+
+@router.get(
+    "/v2/users/{user_id}/held-payloads",
+    response_model=HeldOut,
+    responses=error_responses(*HELD_ERRORS, InvalidCursor),
+    summary="Payloads the user's installs sent while inactive (displaced): held apart from the "
+    "timeline, in timeline order",
+)
+async def get_held_payloads(
+    request: Request,
+    user_id: str,
+    key: ReadKey,
+    install_id: Annotated[
+        str | None, Query(max_length=64, description="Only this install's held payloads.")
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Only payloads that occurred at or after this.")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Only payloads that occurred before this.")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="Opaque: a `next_cursor` this route returned."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    parsed = parse_id(user_id)
+    which = _held_filter(install_id, since, until)
+    page = await run(
+        request,
+        lambda work: payloads.held(
+            work, key.authenticate(work).app_id, parsed, which, cursor, limit
+        ),
+        key.limit,
+    )
+    items = [
+        {
+            "id": entry.client_id,
+            "install_id": str(entry.install_id),
+            "type": entry.type,
+            "timestamp": iso_utc(entry.occurred_at),
+            "received_at": iso_utc(entry.received_at),
+            "body": entry.body,
+        }
+        for entry in page.entries
+    ]
+    try:
+        content = to_json({"items": items, "next_cursor": page.next_cursor})
+    except PydanticSerializationError:
+        servable = [_servable(item, request) for item in items]
+        content = to_json({"items": servable, "next_cursor": page.next_cursor})
+    return Response(content=content, media_type="application/json")
+
+
+@router.post(
+    "/v2/users/{user_id}/held-payloads/merge",
+    response_model=MergeOut,
+    dependencies=[Depends(require_json)],
+    responses=error_responses(*HELD_ERRORS, *BODY_ERRORS),
+    summary="Move held payloads (all, or of one install and a time range) into the timeline, in "
+    "order; merging again merges nothing new",
+)
+async def merge_held_payloads(
+    request: Request, user_id: str, body: MergeIn, key: LinkKey
+) -> Response:
+    parsed = parse_id(user_id)
+    which = _held_filter(body.install_id, body.since, body.until)
+
+    def merge(work: UnitOfWork) -> int:
+        caller = key.authenticate(work)
+        return payloads.merge_held(work, caller.app_id, parsed, which, caller.actor)
+
+    merged = await run(request, merge, key.limit)
+    return model_response(MergeOut(merged=merged))
 
 
 # Served in place of a stored body the timeline cannot write as JSON (one stored before the

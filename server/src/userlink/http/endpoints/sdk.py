@@ -18,6 +18,7 @@ from userlink.http.schemas.common import (
     StatusOut,
     configuration_out,
     credentials_out,
+    displacement_out,
 )
 from userlink.http.transactions import run, runtime_of
 from userlink.installs.errors import InstallDeregistered
@@ -69,12 +70,17 @@ SDK_AUTH_ERRORS = (
 )
 async def refresh_token(request: Request, body: RefreshIn) -> Response:
     await refuse_api_key(request, body.refresh_token)
-    credentials = await run(
+    refreshed = await run(
         request,
         lambda work: sdk_credentials.refresh(work, body.refresh_token),
         credential_failures(request),
     )
-    return model_response(RefreshOut(credentials=credentials_out(credentials)))
+    return model_response(
+        RefreshOut(
+            credentials=credentials_out(refreshed.credentials),
+            displacement=displacement_out(refreshed.displacement),
+        )
+    )
 
 
 @router.get(
@@ -97,6 +103,7 @@ async def status(request: Request, token: AccessToken) -> Response:
             is_remote_enabled=caller.is_active,
             inactive_reason=caller.inactive_reason,
             configuration=sdk_configuration(request, caller.is_active),
+            displacement=displacement_out(caller.displacement),
         )
     )
 

@@ -20,7 +20,7 @@ from userlink.installs.rules import Platform
 from userlink.installs.service import DeviceFacts
 from userlink.kit.clock import iso_utc
 from userlink.payloads import rules as payload_rules
-from userlink.sdk_credentials.service import Credentials
+from userlink.sdk_credentials.service import Credentials, Displacement
 
 UtcDatetime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 # Printable text only: a NUL or any other control character (C0, DEL, C1) is refused here
@@ -148,8 +148,33 @@ class RefreshIn(Strict):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
+class DisplacementOut(BaseModel):
+    """Present only while this install is inactive because another install took its role."""
+
+    new_install_id: str = Field(description="The install of the same user that is active now.")
+    reason: str = Field(description="newer_install | phone_over_tablet")
+    displaced_at: UtcDatetime
+
+
+def displacement_out(displacement: Displacement | None) -> DisplacementOut | None:
+    if displacement is None:
+        return None
+    return DisplacementOut(
+        new_install_id=str(displacement.new_install_id),
+        reason=displacement.reason,
+        displaced_at=displacement.displaced_at,
+    )
+
+
+DISPLACEMENT_DESCRIPTION = (
+    "Optional: set while another install of the user has taken the active role from this one "
+    "(this install is displaced); null or absent otherwise."
+)
+
+
 class RefreshOut(BaseModel):
     credentials: CredentialsOut
+    displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)
 
 
 class StatusOut(BaseModel):
@@ -159,3 +184,4 @@ class StatusOut(BaseModel):
     is_remote_enabled: bool
     inactive_reason: str | None
     configuration: ConfigurationOut
+    displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)

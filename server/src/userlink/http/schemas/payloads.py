@@ -5,7 +5,12 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from userlink.http.schemas.common import PRINTABLE, UtcDatetime
+from userlink.http.schemas.common import (
+    DISPLACEMENT_DESCRIPTION,
+    PRINTABLE,
+    DisplacementOut,
+    UtcDatetime,
+)
 from userlink.payloads import rules as payload_rules
 
 PayloadId = Annotated[
@@ -62,6 +67,7 @@ class PayloadResultOut(BaseModel):
 class UploadOut(BaseModel):
     is_remote_enabled: bool
     results: list[PayloadResultOut]
+    displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)
 
 
 class TimelineEntryOut(BaseModel):
@@ -76,4 +82,41 @@ class TimelineOut(BaseModel):
     items: list[TimelineEntryOut]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class HeldEntryOut(BaseModel):
+    id: str
+    install_id: str
+    type: str
+    timestamp: UtcDatetime
+    received_at: UtcDatetime
+    body: dict[str, Any]
+
+
+class HeldOut(BaseModel):
+    items: list[HeldEntryOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same filters) for the next page; null at the end."
+    )
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    install_id: str | None = Field(
+        default=None, max_length=64, description="Only this install's held payloads."
+    )
+    since: AwareDatetime | None = Field(
+        default=None, description="Only payloads that occurred at or after this moment."
+    )
+    until: AwareDatetime | None = Field(
+        default=None, description="Only payloads that occurred before this moment."
+    )
+
+
+class MergeOut(BaseModel):
+    merged: int = Field(
+        description="How many held payloads moved into the timeline by this request (0 when "
+        "they were merged already)."
     )
