@@ -153,6 +153,8 @@ apps = Table(
     # The app's own placeholder lists (apps/rules.py), as keys: trimmed and case-folded.
     Column("blocked_external_ids", JSON, nullable=False, server_default=text("'[]'")),
     Column("allowed_external_ids", JSON, nullable=False, server_default=text("'[]'")),
+    # How long a restore or a link may be undone (usecases/undo.py).
+    Column("undo_window_seconds", Integer, nullable=False, server_default=text("604800")),
 )
 
 api_keys = Table(
@@ -268,8 +270,11 @@ audit_events = Table(
     Column("install_id", ID, nullable=True),
     Column("request_ref", String(64), nullable=True),
     Column("details", JSON, nullable=False),
+    # Set on an undo (`event.undone`): the event it reversed. Unique: an event is undone once.
+    Column("undoes_event_id", BigInteger, nullable=True),
     # A user's identity events, newest first (the dashboard's user page).
     Index("ix_audit_events_user_id_id", "user_id", "id"),
+    Index("uq_audit_events_undoes_event_id", "undoes_event_id", unique=True),
 )
 
 payloads = Table(

@@ -1,7 +1,12 @@
-"""The identity events the audit log records (DESIGN §4)."""
+"""The identity events the ledger records (DESIGN §2.5, §4), and the pure rules of reading it
+back: the opaque cursor, the type and time filters."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -44,3 +49,62 @@ class AuditEvent(StrEnum):
     MEMBER_JOINED = "member.joined"
     MEMBER_ROLE_CHANGED = "member.role_changed"
     MEMBER_REMOVED = "member.removed"
+    # An undo of a restore or a link (usecases/undo.py); `undoes_event_id` names the event.
+    EVENT_UNDONE = "event.undone"
+
+
+# Ledger ids are positive 64-bit integers.
+MAX_EVENT_ID = 2**63 - 1
+_CURSOR_PREFIX = "ev1:"
+# At most this many types in one filter (there are fewer kinds of events than that).
+MAX_TYPE_FILTERS = 64
+
+
+def encode_cursor(before_id: int) -> str:
+    """The next page starts below this event id. Opaque to callers: base64 of a versioned text."""
+    raw = f"{_CURSOR_PREFIX}{before_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    """The event id a cursor of `encode_cursor` holds, or None for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+    except (ValueError, binascii.Error, UnicodeError):
+        return None
+    if not text.startswith(_CURSOR_PREFIX):
+        return None
+    digits = text[len(_CURSOR_PREFIX) :]
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 19:
+        return None
+    before_id = int(digits)
+    return before_id if 1 <= before_id <= MAX_EVENT_ID else None
+
+
+def parse_event_types(values: Sequence[str]) -> frozenset[AuditEvent] | None:
+    """The event types asked for (each value may hold several, comma-separated), an empty set
+    for no filter, or None when any named type does not exist."""
+    names = [name.strip() for value in values for name in value.split(",")]
+    names = [name for name in names if name]
+    if len(names) > MAX_TYPE_FILTERS:
+        return None
+    try:
+        return frozenset(AuditEvent(name) for name in names)
+    except ValueError:
+        return None
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO 8601 date-time, in UTC: with an offset (or `Z`) as given, without one taken as UTC;
+    None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
