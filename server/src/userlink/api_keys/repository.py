@@ -27,6 +27,7 @@ _FIND_WITH_APP = (
         # The app's placeholder lists come with it: issuance checks them without a statement.
         apps.c.blocked_external_ids.label("app_blocked_external_ids"),
         apps.c.allowed_external_ids.label("app_allowed_external_ids"),
+        apps.c.undo_window_seconds.label("app_undo_window_seconds"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))

@@ -305,6 +305,7 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             organisation_id=row["app_organisation_id"],
             blocked_external_ids=frozenset(row["app_blocked_external_ids"] or ()),
             allowed_external_ids=frozenset(row["app_allowed_external_ids"] or ()),
+            undo_window_seconds=row["app_undo_window_seconds"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

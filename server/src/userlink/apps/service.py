@@ -20,6 +20,7 @@ from userlink.apps.errors import (
     InvalidCodeLifetime,
     InvalidExternalIdList,
     InvalidSecretOverlap,
+    InvalidUndoWindow,
 )
 from userlink.apps.repository import AppRepository
 from userlink.audit.rules import AuditEvent
@@ -43,6 +44,8 @@ class App:
     # platform's defaults, and allowed although a default refuses them.
     blocked_external_ids: frozenset[str] = frozenset()
     allowed_external_ids: frozenset[str] = frozenset()
+    # How long a restore or a link may be undone.
+    undo_window_seconds: int = rules.DEFAULT_UNDO_WINDOW_SECONDS
 
     def refuses_external_id(self, external_id: str) -> bool:
         """Whether this app refuses `external_id` as a placeholder: pure, from the record the
@@ -63,6 +66,7 @@ class App:
             organisation_id=row["organisation_id"],
             blocked_external_ids=frozenset(row["blocked_external_ids"] or ()),
             allowed_external_ids=frozenset(row["allowed_external_ids"] or ()),
+            undo_window_seconds=row["undo_window_seconds"],
         )
 
 
@@ -156,6 +160,7 @@ def update_settings(
     is_remote_enabled: bool | None = None,
     blocked_external_ids: Iterable[str] | None = None,
     allowed_external_ids: Iterable[str] | None = None,
+    undo_window_seconds: int | None = None,
     actor: str = "cli",
 ) -> App:
     """Change the settings given (None: unchanged); what really changed is audited. The
@@ -165,6 +170,8 @@ def update_settings(
         code_lifetime_seconds
     ):
         raise InvalidCodeLifetime()
+    if undo_window_seconds is not None and not rules.is_valid_undo_window(undo_window_seconds):
+        raise InvalidUndoWindow()
     blocked = _external_id_list(blocked_external_ids, app.blocked_external_ids)
     allowed = _external_id_list(allowed_external_ids, app.allowed_external_ids)
     if blocked & allowed:
@@ -175,6 +182,7 @@ def update_settings(
         "is_remote_enabled": is_remote_enabled,
         "blocked_external_ids": blocked,
         "allowed_external_ids": allowed,
+        "undo_window_seconds": undo_window_seconds,
     }
     changes: dict[str, Any] = {
         setting: sorted(value) if isinstance(value, frozenset) else value

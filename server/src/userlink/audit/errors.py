@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from userlink.errors import ValidationFailed
+from userlink.errors import Conflict, ValidationFailed
 
 
 class InvalidEventCursor(ValidationFailed):
@@ -20,4 +20,12 @@ class InvalidTimeFilter(ValidationFailed):
     default_message = (
         "`since` and `until` take ISO 8601 date-times (2026-11-29T22:40:00Z), `since` not after "
         "`until`."
+    )
+
+
+class EventAlreadyUndone(Conflict):
+    error_code = "EVENT_ALREADY_UNDONE"
+    default_message = (
+        "This event was undone already. A retry of the same undo (the same Idempotency-Key) "
+        "answers the first result; any other undo of it is refused."
     )

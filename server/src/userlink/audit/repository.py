@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from userlink.kit.periods import day_index
 from userlink.models import audit_events
@@ -25,6 +26,19 @@ class AuditRepository:
             self._connection.execute(_APPEND, rows[0])
         elif rows:
             self._connection.execute(_APPEND, list(rows))
+
+    def append_once(self, row: dict[str, Any]) -> int | None:
+        """Insert one row and answer its id; None when a unique constraint refuses it (the
+        transaction stays usable: the attempt is in a savepoint)."""
+        savepoint = self._connection.begin_nested()
+        try:
+            inserted = self._connection.execute(_APPEND.returning(audit_events.c.id), row)
+            new_id = int(inserted.scalar_one())
+        except IntegrityError:
+            savepoint.rollback()
+            return None
+        savepoint.commit()
+        return new_id
 
 
 def _page(before_id: int | None, limit: int, *conditions: Any) -> Any:

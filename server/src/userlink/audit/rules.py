@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -51,6 +53,102 @@ class AuditEvent(StrEnum):
     MEMBER_REMOVED = "member.removed"
     # An undo of a restore or a link (usecases/undo.py); `undoes_event_id` names the event.
     EVENT_UNDONE = "event.undone"
+
+
+# What an undo may reverse: a restore (the install returns to no user: a new provisional one)
+# and a link (in place: the user loses its external id; joined: the install returns to the
+# user it had before).
+UNDOABLE_EVENTS = frozenset({AuditEvent.USER_RESTORED, AuditEvent.USER_LINKED})
+
+# Later events that build on a moved install: it was reset, disabled, or moved again.
+_INSTALL_DEPENDENTS = frozenset(
+    {
+        AuditEvent.INSTALL_RESET,
+        AuditEvent.INSTALL_DISABLED,
+        AuditEvent.USER_LINKED,
+        AuditEvent.USER_RESTORED,
+        AuditEvent.INSTALL_JOINED_USER,
+    }
+)
+# Later events that build on a user's external id: another install came to the user through it.
+_EXTERNAL_ID_DEPENDENTS = frozenset({AuditEvent.USER_RESTORED, AuditEvent.USER_LINKED})
+# Every type `blocking_events` may name: what the use case reads after the event.
+DEPENDENT_EVENTS = _INSTALL_DEPENDENTS | _EXTERNAL_ID_DEPENDENTS
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """What deciding an undo needs of one ledger row."""
+
+    id: int
+    event: str
+    occurred_at: datetime
+    user_id: uuid.UUID | None
+    install_id: uuid.UUID | None
+    # `user.linked` in place (False) or by joining another user (True); None for other types.
+    joined: bool | None = None
+
+
+def moves_install(event: LedgerFacts) -> bool:
+    """Whether the event moved its install to its user (a restore, a joined link), rather than
+    giving the install's own user an external id (an in-place link)."""
+    return event.event == AuditEvent.USER_RESTORED or bool(event.joined)
+
+
+def blocking_events(
+    event: LedgerFacts, later: Sequence[LedgerFacts], undone: Collection[int]
+) -> list[LedgerFacts]:
+    """The later events that depend on `event`, so that undoing it would leave them resting on
+    nothing: for a moved install, what happened to that install since (a reset, a disable,
+    another link or restore of it); for an in-place link, the installs that came to the user
+    through its external id since (a restore, a joined link). Events undone since do not count."""
+    found = []
+    for other in later:
+        if other.id <= event.id or other.id in undone:
+            continue
+        on_install = (
+            moves_install(event)
+            and other.install_id == event.install_id
+            and other.event in _INSTALL_DEPENDENTS
+        )
+        through_external_id = (
+            not moves_install(event)
+            and other.user_id == event.user_id
+            and other.install_id != event.install_id
+            and (other.event == AuditEvent.USER_RESTORED or bool(other.joined))
+        )
+        if on_install or through_external_id:
+            found.append(other)
+    return found
+
+
+class UndoRefusal(StrEnum):
+    NOT_UNDOABLE = "not_undoable"
+    ALREADY_UNDONE = "already_undone"
+    WINDOW_PASSED = "window_passed"
+    LATER_EVENTS = "later_events"
+
+
+def undo_refusal(
+    event: LedgerFacts,
+    *,
+    already_undone: bool,
+    now: datetime,
+    window: timedelta,
+    blocking: Sequence[LedgerFacts],
+) -> UndoRefusal | None:
+    """Why `event` may not be undone now, or None when it may: only a restore or a link, once,
+    within the app's window counted from when it happened, and with no later event depending
+    on it (`blocking_events`)."""
+    if event.event not in UNDOABLE_EVENTS:
+        return UndoRefusal.NOT_UNDOABLE
+    if already_undone:
+        return UndoRefusal.ALREADY_UNDONE
+    if now - event.occurred_at > window:
+        return UndoRefusal.WINDOW_PASSED
+    if blocking:
+        return UndoRefusal.LATER_EVENTS
+    return None
 
 
 # Ledger ids are positive 64-bit integers.

@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from userlink.audit import rules
-from userlink.audit.errors import InvalidEventCursor, InvalidEventType, InvalidTimeFilter
+from userlink.audit.errors import (
+    EventAlreadyUndone,
+    InvalidEventCursor,
+    InvalidEventType,
+    InvalidTimeFilter,
+)
 from userlink.audit.repository import AuditReader, AuditRepository
 from userlink.audit.rules import AuditEvent
 from userlink.kit import periods
@@ -47,11 +52,20 @@ class AuditLog:
         install_id: uuid.UUID | None,
         undoes_event_id: int,
         **details: Any,
-    ) -> None:
-        """An `event.undone` naming the event it reversed (unique: an event is undone once)."""
+    ) -> int:
+        """Write an `event.undone` naming the event it reversed now, after the transaction's
+        earlier events, and answer its id. The database holds an event to one undo: a second
+        raises `EventAlreadyUndone` (the caller's transaction then rolls back)."""
         self._append(
             AuditEvent.EVENT_UNDONE, app_id, actor, user_id, install_id, undoes_event_id, details
         )
+        pending, self._pending = self._pending, []
+        *earlier, undo = pending
+        self._repository.append(earlier)
+        undo_id = self._repository.append_once(undo)
+        if undo_id is None:
+            raise EventAlreadyUndone()
+        return undo_id
 
     def _append(
         self,
@@ -161,6 +175,46 @@ def ledger_of_user(
     page = [_recorded(row) for row in rows[:limit]]
     more = len(rows) > limit
     return LedgerPage(page, rules.encode_cursor(page[-1].id) if more and page else None)
+
+
+def find_event(connection: Connection, app_id: uuid.UUID, event_id: int) -> RecordedEvent | None:
+    row = AuditReader(connection).get(app_id, event_id)
+    return _recorded(row) if row is not None else None
+
+
+def undo_of(connection: Connection, event_id: int) -> RecordedEvent | None:
+    """The `event.undone` that reversed this event, if any."""
+    row = AuditReader(connection).undo_of(event_id)
+    return _recorded(row) if row is not None else None
+
+
+def facts(event: RecordedEvent) -> rules.LedgerFacts:
+    joined = event.details.get("joined")
+    return rules.LedgerFacts(
+        id=event.id,
+        event=event.event,
+        occurred_at=event.occurred_at,
+        user_id=event.user_id,
+        install_id=event.install_id,
+        joined=bool(joined) if joined is not None else None,
+    )
+
+
+def blocking_events(connection: Connection, event: RecordedEvent) -> list[rules.LedgerFacts]:
+    """The later events that depend on `event` (rules.blocking_events), oldest first."""
+    reader = AuditReader(connection)
+    later = [
+        facts(_recorded(row))
+        for row in reader.later_touching(
+            event.app_id or uuid.UUID(int=0),
+            event.id,
+            install_id=event.install_id,
+            user_ids=[event.user_id] if event.user_id else [],
+            events=sorted(rules.DEPENDENT_EVENTS),
+        )
+    ]
+    undone = reader.undone_among([other.id for other in later])
+    return rules.blocking_events(facts(event), later, undone)
 
 
 def _instant(text: str | None) -> datetime | None:

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic_core import to_json
 
-from userlink.audit.errors import InvalidEventCursor, InvalidEventType, InvalidTimeFilter
+from userlink.audit.errors import (
+    EventAlreadyUndone,
+    InvalidEventCursor,
+    InvalidEventType,
+    InvalidTimeFilter,
+)
+from userlink.audit.rules import MAX_EVENT_ID
 from userlink.audit.service import RecordedEvent
-from userlink.http.credentials import API_KEY_ERRORS, DeleteKey, ReadKey
+from userlink.http.credentials import API_KEY_ERRORS, AdminKey, DeleteKey, ReadKey
 from userlink.http.envelope import error_responses
 from userlink.http.responses import model_response
-from userlink.http.schemas.users import EventsOut, InstallOut, UserOut
+from userlink.http.schemas.users import EventsOut, InstallOut, UndoOut, UserOut
 from userlink.http.transactions import run
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
 from userlink.unit_of_work import UnitOfWork
-from userlink.usecases import erasure, identity_ledger, user_record
+from userlink.usecases import erasure, identity_ledger, undo, user_record
+from userlink.usecases.errors import (
+    EventNotFound,
+    EventNotUndoable,
+    InvalidIdempotencyKey,
+    UndoBlockedByLaterEvents,
+    UndoWindowPassed,
+)
 from userlink.usecases.user_record import UserRecord
 from userlink.users.errors import UserNotFound
 
@@ -173,3 +186,58 @@ def event_out(event: RecordedEvent) -> dict[str, Any]:
         "details": event.details,
         "undoes_event_id": str(event.undoes_event_id) if event.undoes_event_id else None,
     }
+
+
+@router.post(
+    "/v2/users/{user_id}/events/{event_id}/undo",
+    response_model=UndoOut,
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        UserNotFound,
+        EventNotFound,
+        EventNotUndoable,
+        EventAlreadyUndone,
+        UndoWindowPassed,
+        UndoBlockedByLaterEvents,
+        InvalidIdempotencyKey,
+    ),
+    summary="Undo a restore or a link within the app's window: the install returns to its "
+    "previous user with its payloads",
+)
+async def undo_event(
+    request: Request,
+    user_id: str,
+    event_id: str,
+    key: AdminKey,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a retry with the same key answers the first undo's result "
+            "(`replayed: true`) instead of 409 `EVENT_ALREADY_UNDONE`.",
+        ),
+    ] = None,
+) -> Response:
+    parsed = parse_id(user_id)
+    parsed_event = int(event_id) if event_id.isascii() and event_id.isdigit() else None
+    if parsed_event is not None and not 1 <= parsed_event <= MAX_EVENT_ID:
+        parsed_event = None
+    valid_key = undo.valid_idempotency_key(idempotency_key)
+    done = await run(
+        request,
+        lambda work: undo.undo(
+            work, key.authenticate(work), parsed, parsed_event, idempotency_key=valid_key
+        ),
+        key.limit,
+    )
+    return model_response(
+        UndoOut(
+            undo_event_id=str(done.undo_event_id),
+            undone_event_id=str(done.undone_event_id),
+            undone_type=done.undone_type,
+            user_id=str(done.user_id),
+            install_id=str(done.install_id) if done.install_id else None,
+            install_user_id=str(done.install_user_id) if done.install_user_id else None,
+            replayed=done.replayed,
+        )
+    )

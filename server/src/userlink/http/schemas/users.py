@@ -59,6 +59,22 @@ class EventOut(BaseModel):
     )
 
 
+class UndoOut(BaseModel):
+    undo_event_id: str = Field(description="The `event.undone` event the undo recorded.")
+    undone_event_id: str
+    undone_type: str = Field(description="`user.restored` or `user.linked`.")
+    user_id: str = Field(description="The user whose event was undone.")
+    install_id: str | None
+    install_user_id: str | None = Field(
+        description="The user the install belongs to now (its previous user, or a new "
+        "provisional one); null when the undo unlinked the user in place."
+    )
+    replayed: bool = Field(
+        description="True when this answers a retry (same `Idempotency-Key`) of an undo done "
+        "before."
+    )
+
+
 class EventsOut(BaseModel):
     items: list[EventOut]
     next_cursor: str | None = Field(
