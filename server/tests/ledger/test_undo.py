@@ -238,6 +238,7 @@ def test_a_restore_whose_install_was_reset_since_cannot_be_undone(api, tenant, a
     assert response.status_code == 409
     assert response.json()["errorCode"] == "UNDO_BLOCKED_BY_LATER_EVENTS"
     assert f"install.reset (event {reset['id']})" in response.json()["message"]
+    assert "can no longer be undone" in response.json()["message"]
 
 
 def test_a_link_whose_external_id_restored_another_device_since_cannot_be_undone(
@@ -254,6 +255,7 @@ def test_a_link_whose_external_id_restored_another_device_since_cannot_be_undone
     assert response.status_code == 409
     assert response.json()["errorCode"] == "UNDO_BLOCKED_BY_LATER_EVENTS"
     assert f"user.restored (event {restored['id']})" in response.json()["message"]
+    assert "Undo those first" in response.json()["message"]
 
 
 def test_once_the_later_restore_is_undone_the_link_can_be(api, tenant, admin_key):

@@ -200,13 +200,16 @@ def facts(event: RecordedEvent) -> rules.LedgerFacts:
     )
 
 
-def blocking_events(connection: Connection, event: RecordedEvent) -> list[rules.LedgerFacts]:
-    """The later events that depend on `event` (rules.blocking_events), oldest first."""
+def blocking_events(
+    connection: Connection, app_id: uuid.UUID, event: RecordedEvent
+) -> list[rules.LedgerFacts]:
+    """The later events of the app that depend on `event` (rules.blocking_events), oldest
+    first."""
     reader = AuditReader(connection)
     later = [
         facts(_recorded(row))
         for row in reader.later_touching(
-            event.app_id or uuid.UUID(int=0),
+            app_id,
             event.id,
             install_id=event.install_id,
             user_ids=[event.user_id] if event.user_id else [],

@@ -88,7 +88,7 @@ def undo(
             return _result(previous_undo, event, replayed=True)
         raise EventAlreadyUndone()
     blocking = (
-        ledger.blocking_events(work.connection, event)
+        ledger.blocking_events(work.connection, app.id, event)
         if event.event in ledger_rules.UNDOABLE_EVENTS
         else []
     )
@@ -119,7 +119,11 @@ def undo(
 def _blocked_message(blocking: list[LedgerFacts]) -> str:
     named = ", ".join(f"{other.event} (event {other.id})" for other in blocking[:10])
     more = f" and {len(blocking) - 10} more" if len(blocking) > 10 else ""
-    return f"Later events depend on this one: {named}{more}. Undo those first, newest first."
+    if all(other.event in ledger_rules.UNDOABLE_EVENTS for other in blocking):
+        advice = "Undo those first, newest first."
+    else:
+        advice = "This event can no longer be undone."
+    return f"Later events depend on this one: {named}{more}. {advice}"
 
 
 def _move_back(
