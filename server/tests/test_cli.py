@@ -68,8 +68,15 @@ def test_keys_create_with_several_scopes_grants_them_all(run, tenant):
     assert re.search(r"^scopes\s+user\.delete user\.read$", result.output, re.MULTILINE)
 
 
-def test_keys_create_refuses_an_unknown_scope(run, tenant, runtime):
+def test_keys_create_gives_the_admin_scope_that_undo_takes(run, tenant):
     result = run("keys", "create", str(tenant.app_id), "--scope", "user.admin")
+
+    assert result.exit_code == 0, result.output
+    assert "scopes   user.admin" in result.output
+
+
+def test_keys_create_refuses_an_unknown_scope(run, tenant, runtime):
+    result = run("keys", "create", str(tenant.app_id), "--scope", "user.superuser")
 
     assert result.exit_code == 1
     assert "INVALID_SCOPES" in result.output

@@ -326,6 +326,13 @@ def apps_set(
             "shows your users on the code flow."
         ),
     ] = None,
+    undo_window: Annotated[
+        int | None,
+        typer.Option(
+            help="Seconds during which a restore or a link may be undone (60 to 7776000; "
+            "default 604800, 7 days)."
+        ),
+    ] = None,
 ) -> None:
     """Change an app's settings."""
     app_uuid = parse_uuid(app_id)
@@ -338,6 +345,7 @@ def apps_set(
             is_remote_enabled=remote,
             pkce_policy=pkce,
             legacy_registration_enabled=legacy_registration,
+            undo_window_seconds=undo_window,
         )
         if block_external_id or allow_external_id or unlist_external_id:
             app = apps.edit_external_id_lists(
@@ -349,7 +357,7 @@ def apps_set(
             )
     typer.echo(
         f"{app.id}: code_lifetime={app.code_lifetime_seconds}s linking={app.linking_enabled} "
-        f"remote={app.is_remote_enabled}"
+        f"remote={app.is_remote_enabled} undo_window={app.undo_window_seconds}s"
     )
     typer.echo(f"blocked external ids  {_listed(app.blocked_external_ids)}")
     typer.echo(f"allowed external ids  {_listed(app.allowed_external_ids)}")
@@ -364,7 +372,9 @@ def _listed(values: frozenset[str]) -> str:
 @keys_cli.command("create")
 def keys_create(
     app_id: str,
-    scope: Annotated[list[str], typer.Option(help="user.link, user.read or user.delete.")],
+    scope: Annotated[
+        list[str], typer.Option(help="user.link, user.read, user.delete or user.admin.")
+    ],
     name: Annotated[str, typer.Option(help="A name for people.")] = "api key",
     days: Annotated[
         int | None,

@@ -159,6 +159,8 @@ apps = Table(
     Column("pkce_policy", String(16), nullable=False, server_default="optional"),
     # Off: legacy SDK inits (app id + secret) are refused; codes only (the migration report).
     Column("legacy_registration_enabled", Boolean, nullable=False, server_default=true()),
+    # How long a restore or a link may be undone (usecases/undo.py).
+    Column("undo_window_seconds", Integer, nullable=False, server_default=text("604800")),
 )
 
 api_keys = Table(
@@ -298,8 +300,11 @@ audit_events = Table(
     Column("install_id", ID, nullable=True),
     Column("request_ref", String(64), nullable=True),
     Column("details", JSON, nullable=False),
+    # Set on an undo (`event.undone`): the event it reversed. Unique: an event is undone once.
+    Column("undoes_event_id", BigInteger, nullable=True),
     # A user's identity events, newest first (the dashboard's user page).
     Index("ix_audit_events_user_id_id", "user_id", "id"),
+    Index("uq_audit_events_undoes_event_id", "undoes_event_id", unique=True),
 )
 
 payloads = Table(

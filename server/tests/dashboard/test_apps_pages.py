@@ -215,6 +215,38 @@ def test_code_lifetime_out_of_range_is_refused_and_nothing_changes(browser, runt
     assert audit_rows(runtime, "app.settings_changed") == []
 
 
+def test_undo_window_is_set_in_hours_from_the_settings_form(browser, runtime):
+    owner = signed_in(browser, runtime)
+    app = make_app(runtime, organisation_id=owner.organisation_id).app
+    assert 'name="undo_window_hours"' in browser.get(f"/dashboard/apps/{app.id}").text
+
+    answer = post_form(
+        browser,
+        f"/dashboard/apps/{app.id}/settings",
+        {"code_lifetime_seconds": "600", "is_remote_enabled": "on", "undo_window_hours": "48"},
+        page=f"/dashboard/apps/{app.id}",
+    )
+
+    assert answer.status_code == 303
+    assert rows(runtime, apps, id=app.id)[0]["undo_window_seconds"] == 48 * 3600
+
+
+def test_undo_window_out_of_range_is_refused_and_nothing_changes(browser, runtime):
+    owner = signed_in(browser, runtime)
+    app = make_app(runtime, organisation_id=owner.organisation_id).app
+
+    answer = post_form(
+        browser,
+        f"/dashboard/apps/{app.id}/settings",
+        {"code_lifetime_seconds": "600", "is_remote_enabled": "on", "undo_window_hours": "0"},
+        page=f"/dashboard/apps/{app.id}",
+    )
+
+    assert answer.status_code == 422
+    assert "undo window must be between" in answer.text
+    assert rows(runtime, apps, id=app.id)[0]["undo_window_seconds"] == 7 * 24 * 3600
+
+
 def test_viewer_reads_the_settings_without_a_form(browser, runtime):
     viewer = signed_in(browser, runtime, role=Role.VIEWER, totp=False)
     app = make_app(runtime, organisation_id=viewer.organisation_id).app

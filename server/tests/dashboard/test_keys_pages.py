@@ -126,7 +126,7 @@ def test_key_lives_the_days_chosen(browser, runtime):
     ("scopes", "days", "message"),
     [
         pytest.param((), "30", "Scopes must be one or more", id="no-scope"),
-        pytest.param(("user.admin",), "30", "Scopes must be one or more", id="unknown-scope"),
+        pytest.param(("user.superuser",), "30", "Scopes must be one or more", id="unknown-scope"),
         pytest.param(("user.link",), "0", "between 1 and 365 days", id="zero-days"),
         pytest.param(("user.link",), "366", "between 1 and 365 days", id="too-many-days"),
         pytest.param(("user.link",), "soon", "between 1 and 365 days", id="not-a-number"),

@@ -29,6 +29,7 @@ _FIND_WITH_APP = (
         apps.c.allowed_external_ids.label("app_allowed_external_ids"),
         apps.c.pkce_policy.label("app_pkce_policy"),
         apps.c.legacy_registration_enabled.label("app_legacy_registration_enabled"),
+        apps.c.undo_window_seconds.label("app_undo_window_seconds"),
     )
     .join(apps, apps.c.id == api_keys.c.app_id)
     .where(api_keys.c.token_hash == bindparam("token_hash"))

@@ -8,6 +8,8 @@ class Scope(StrEnum):
     USER_LINK = "user.link"
     USER_READ = "user.read"
     USER_DELETE = "user.delete"
+    # Undo a restore or a link (`POST /v2/users/{id}/events/{event_id}/undo`).
+    USER_ADMIN = "user.admin"
 
 
 def parse_scopes(names: list[str]) -> frozenset[Scope] | None:

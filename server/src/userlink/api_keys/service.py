@@ -308,6 +308,7 @@ def _stored_key(work: UnitOfWork, token_hash: str) -> _StoredKey | None:
             allowed_external_ids=frozenset(row["app_allowed_external_ids"] or ()),
             pkce_policy=rules_of_apps.PkcePolicy(row["app_pkce_policy"]),
             legacy_registration_enabled=row["app_legacy_registration_enabled"],
+            undo_window_seconds=row["app_undo_window_seconds"],
         ),
     )
     work.lookups.put(("api_key", token_hash), key)

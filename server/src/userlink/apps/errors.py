@@ -31,6 +31,11 @@ class InvalidCodeLifetime(ValidationFailed):
     default_message = "The code lifetime must be between 10 and 600 seconds."
 
 
+class InvalidUndoWindow(ValidationFailed):
+    error_code = "INVALID_UNDO_WINDOW"
+    default_message = "The undo window must be between 60 seconds and 90 days."
+
+
 class InvalidAppName(ValidationFailed):
     error_code = "INVALID_APP_NAME"
     default_message = "An app needs a name of at most 200 characters."

@@ -8,6 +8,10 @@ from enum import StrEnum
 MIN_CODE_LIFETIME_SECONDS = 10
 MAX_CODE_LIFETIME_SECONDS = 600
 MAX_NAME_LENGTH = 200
+# How long a restore or a link may be undone (usecases/undo.py): 7 days unless the app says.
+DEFAULT_UNDO_WINDOW_SECONDS = 7 * 24 * 3600
+MIN_UNDO_WINDOW_SECONDS = 60
+MAX_UNDO_WINDOW_SECONDS = 90 * 24 * 3600
 # How long a replaced app secret may keep opening legacy SDK inits: long enough to ship an app
 # update, short enough that a leaked secret does not linger.
 MAX_SECRET_OVERLAP = timedelta(days=7)
@@ -15,6 +19,10 @@ MAX_SECRET_OVERLAP = timedelta(days=7)
 
 def is_valid_code_lifetime(seconds: int) -> bool:
     return MIN_CODE_LIFETIME_SECONDS <= seconds <= MAX_CODE_LIFETIME_SECONDS
+
+
+def is_valid_undo_window(seconds: int) -> bool:
+    return MIN_UNDO_WINDOW_SECONDS <= seconds <= MAX_UNDO_WINDOW_SECONDS
 
 
 def clean_name(text: str) -> str | None:

@@ -20,6 +20,7 @@ from userlink.apps.errors import (
     InvalidCodeLifetime,
     InvalidExternalIdList,
     InvalidSecretOverlap,
+    InvalidUndoWindow,
 )
 from userlink.apps.repository import AppRepository
 from userlink.audit.rules import AuditEvent
@@ -46,6 +47,8 @@ class App:
     pkce_policy: rules.PkcePolicy = rules.PkcePolicy.OPTIONAL
     # Off once the code flow has replaced legacy inits (the migration report says when).
     legacy_registration_enabled: bool = True
+    # How long a restore or a link may be undone.
+    undo_window_seconds: int = rules.DEFAULT_UNDO_WINDOW_SECONDS
 
     def refuses_external_id(self, external_id: str) -> bool:
         """Whether this app refuses `external_id` as a placeholder: pure, from the record the
@@ -68,6 +71,7 @@ class App:
             allowed_external_ids=frozenset(row["allowed_external_ids"] or ()),
             pkce_policy=rules.PkcePolicy(row["pkce_policy"]),
             legacy_registration_enabled=row["legacy_registration_enabled"],
+            undo_window_seconds=row["undo_window_seconds"],
         )
 
 
@@ -165,6 +169,7 @@ def update_settings(
     allowed_external_ids: Iterable[str] | None = None,
     pkce_policy: rules.PkcePolicy | None = None,
     legacy_registration_enabled: bool | None = None,
+    undo_window_seconds: int | None = None,
     actor: str = "cli",
 ) -> App:
     """Change the settings given (None: unchanged); what really changed is audited. The
@@ -174,6 +179,8 @@ def update_settings(
         code_lifetime_seconds
     ):
         raise InvalidCodeLifetime()
+    if undo_window_seconds is not None and not rules.is_valid_undo_window(undo_window_seconds):
+        raise InvalidUndoWindow()
     blocked = _external_id_list(blocked_external_ids, app.blocked_external_ids)
     allowed = _external_id_list(allowed_external_ids, app.allowed_external_ids)
     if blocked & allowed:
@@ -186,6 +193,7 @@ def update_settings(
         "allowed_external_ids": allowed,
         "pkce_policy": pkce_policy,
         "legacy_registration_enabled": legacy_registration_enabled,
+        "undo_window_seconds": undo_window_seconds,
     }
     changes: dict[str, Any] = {
         setting: sorted(value) if isinstance(value, frozenset) else value

@@ -58,8 +58,9 @@ def issue(
     now = work.clock.now()
     code = secrets.generate_auth_code()
     expires_at = rules.expiry(now, caller.app.code_lifetime_seconds)
+    code_id = new_id()
     AuthCodeRepository(work.connection).insert(
-        id=new_id(),
+        id=code_id,
         app_id=caller.app_id,
         code_hash=work.hasher.hash(code),
         external_id=external_id,
@@ -67,7 +68,9 @@ def issue(
         expires_at=expires_at,
         code_challenge=challenge,
     )
-    work.audit.record(AuditEvent.CODE_ISSUED, app_id=caller.app_id, actor=caller.actor)
+    work.audit.record(
+        AuditEvent.CODE_ISSUED, app_id=caller.app_id, actor=caller.actor, code_id=str(code_id)
+    )
     return IssuedCode(code=code, expires_at=expires_at)
 
 
@@ -161,6 +164,7 @@ def refuse_replay(work: UnitOfWork, row: RowMapping, *, same_device: bool) -> Au
         app_id=row["app_id"],
         user_id=row["user_id"],
         install_id=row["install_id"],
+        code_id=str(row["id"]),
         same_device=same_device,
     )
     return AuthCodeAlreadyUsed()
@@ -181,7 +185,10 @@ def claim_for_link(
     if claimed is None:
         row, _outcome = explain_unclaimable(work, code, nonce_hash, app_id)
         work.audit.record(
-            AuditEvent.CODE_REPLAY_REFUSED, app_id=row["app_id"], install_id=install_id
+            AuditEvent.CODE_REPLAY_REFUSED,
+            app_id=row["app_id"],
+            install_id=install_id,
+            code_id=str(row["id"]),
         )
         raise AuthCodeAlreadyUsed()
     if claimed["app_id"] != app_id:

@@ -79,11 +79,32 @@ class InstallCounts:
 
 
 @dataclass(frozen=True)
+class ActiveChange:
+    """The user's active install before and after a change (None: the user had none), what the
+    ledger records so that the past can be replayed."""
+
+    previous: uuid.UUID | None
+    current: uuid.UUID | None
+
+    def details(self) -> dict[str, str | None]:
+        return {
+            "previous_active_install_id": _text(self.previous),
+            "active_install_id": _text(self.current),
+        }
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+@dataclass(frozen=True)
 class Registered:
     install: Install
     # Earlier installs of the same device (same nonce) ended by this registration: the caller
     # revokes their credentials.
     replaced: list[uuid.UUID]
+    # The user's active install before and after the registration.
+    active: ActiveChange
 
 
 def register(
@@ -107,6 +128,7 @@ def register(
     # The same device (same nonce) registering again for this user means its earlier install
     # never reached it (every answer lost): end that orphan so it cannot hold the active role.
     replaced = [row["id"] for row in live if row["installation_nonce_hash"] == nonce_hash]
+    previous_active = next((row["id"] for row in live if row["is_active"]), None)
     for orphan_id in replaced:
         repository.end(orphan_id, status=RESET, reason=InactiveReason.INSTALL_RESET.value, now=now)
         work.audit.record(
@@ -120,8 +142,10 @@ def register(
     device_class = rules.classify(device.platform, device.screen_diagonal_inches, device.ios_idiom)
     new = rules.InstallFacts(id=new_id(), device_class=device_class, created_at=now)
     plan = rules.assign_activity([*(_facts(row) for row in staying), new])
-    _apply(work, app_id, user_id, staying, plan)
     activity = plan[new.id]
+    current_active = next(key for key, value in plan.items() if value.is_active)
+    change = ActiveChange(previous=previous_active, current=current_active)
+    _apply(work, app_id, user_id, staying, plan, change)
     reason = activity.inactive_reason.value if activity.inactive_reason else None
     repository.insert(
         id=new.id,
@@ -152,7 +176,11 @@ def register(
     )
     if activity.is_active:
         work.audit.record(
-            AuditEvent.INSTALL_ACTIVATED, app_id=app_id, user_id=user_id, install_id=new.id
+            AuditEvent.INSTALL_ACTIVATED,
+            app_id=app_id,
+            user_id=user_id,
+            install_id=new.id,
+            **change.details(),
         )
     install = Install(
         id=new.id,
@@ -169,7 +197,7 @@ def register(
         app_version=device.app_version,
         sdk_version=device.sdk_version,
     )
-    return Registered(install=install, replaced=replaced)
+    return Registered(install=install, replaced=replaced, active=change)
 
 
 def _facts(row: RowMapping) -> rules.InstallFacts:
@@ -186,9 +214,11 @@ def _apply(
     user_id: uuid.UUID,
     live: Sequence[RowMapping],
     plan: dict[uuid.UUID, rules.Activity],
+    change: ActiveChange,
 ) -> None:
     """Write the plan for the installs already stored: deactivations first, so the unique index
-    (one active install per user) holds at every moment, then the activation. The install that
+    (one active install per user) holds at every moment, then the activation. Each role change
+    is recorded with the user's active install before and after (`change`). The install that
     loses the role to another one is displaced: its row says by which and why (in the same UPDATE
     as its deactivation), and `install.displaced` goes to the ledger with the other events."""
     repository = InstallRepository(work.connection)
@@ -219,6 +249,7 @@ def _apply(
                 user_id=user_id,
                 install_id=row["id"],
                 reason=reason,
+                **change.details(),
             )
     if displaced is not None:
         work.audit.record(
@@ -233,15 +264,45 @@ def _apply(
     if activated is not None:
         repository.set_activity(activated, is_active=True, inactive_reason=None)
         work.audit.record(
-            AuditEvent.INSTALL_ACTIVATED, app_id=app_id, user_id=user_id, install_id=activated
+            AuditEvent.INSTALL_ACTIVATED,
+            app_id=app_id,
+            user_id=user_id,
+            install_id=activated,
+            **change.details(),
         )
 
 
-def apply_active_rule(work: UnitOfWork, *, app_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    """Make the database agree with the rule for this user. The caller holds the user's row lock;
-    the partial unique index is the backstop."""
+@dataclass(frozen=True)
+class _Planned:
+    live: Sequence[RowMapping]
+    plan: dict[uuid.UUID, rules.Activity]
+    change: ActiveChange
+
+
+def _plan(work: UnitOfWork, user_id: uuid.UUID, previous_active: uuid.UUID | None) -> _Planned:
     live = InstallRepository(work.connection).live_for_user(user_id)
-    _apply(work, app_id, user_id, live, rules.assign_activity(_facts(row) for row in live))
+    plan = rules.assign_activity(_facts(row) for row in live)
+    stored_active = next((row["id"] for row in live if row["is_active"]), None)
+    current = next((key for key, value in plan.items() if value.is_active), None)
+    return _Planned(
+        live, plan, ActiveChange(previous=stored_active or previous_active, current=current)
+    )
+
+
+def apply_active_rule(
+    work: UnitOfWork,
+    *,
+    app_id: uuid.UUID,
+    user_id: uuid.UUID,
+    previous_active: uuid.UUID | None = None,
+) -> ActiveChange:
+    """Make the database agree with the rule for this user, and say which install was active
+    before and is now. The caller holds the user's row lock; the partial unique index is the
+    backstop. `previous_active` names the install that was active when the caller's change took
+    it out of the user's live installs (ended, moved away)."""
+    planned = _plan(work, user_id, previous_active)
+    _apply(work, app_id, user_id, planned.live, planned.plan, planned.change)
+    return planned.change
 
 
 def get(work: UnitOfWork, install_id: uuid.UUID) -> Install:
@@ -297,6 +358,7 @@ def end(work: UnitOfWork, install: Install, *, status: str, reason: str, actor: 
         RESET: AuditEvent.INSTALL_RESET,
         DISABLED: AuditEvent.INSTALL_DISABLED,
     }.get(status, AuditEvent.INSTALL_DEACTIVATED)
+    planned = _plan(work, install.user_id, install.id if install.is_active else None)
     work.audit.record(
         event,
         app_id=install.app_id,
@@ -305,8 +367,9 @@ def end(work: UnitOfWork, install: Install, *, status: str, reason: str, actor: 
         actor=actor,
         was_active=install.is_active,
         reason=reason,
+        **planned.change.details(),
     )
-    apply_active_rule(work, app_id=install.app_id, user_id=install.user_id)
+    _apply(work, install.app_id, install.user_id, planned.live, planned.plan, planned.change)
 
 
 def find_for_operator(work: UnitOfWork, install_id: uuid.UUID) -> Install:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from userlink.errors import Conflict, Forbidden, ValidationFailed
+from userlink.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class UserlinkingNotConfigured(Forbidden):
@@ -49,3 +49,23 @@ class ConfirmationMismatch(ValidationFailed):
 class InstallAlreadyEnded(Conflict):
     error_code = "INSTALL_ALREADY_ENDED"
     default_message = "This install is reset or disabled already."
+
+
+class EventNotFound(NotFound):
+    error_code = "EVENT_NOT_FOUND"
+    default_message = "No event with this id in this user's ledger."
+
+
+class EventNotUndoable(Conflict):
+    error_code = "EVENT_NOT_UNDOABLE"
+    default_message = "Only a restore (`user.restored`) or a link (`user.linked`) can be undone."
+
+
+class UndoWindowPassed(Conflict):
+    error_code = "UNDO_WINDOW_PASSED"
+    default_message = "This event is older than the app's undo window."
+
+
+class UndoBlockedByLaterEvents(Conflict):
+    error_code = "UNDO_BLOCKED_BY_LATER_EVENTS"
+    default_message = "Later events depend on this one; undo them first."

@@ -62,6 +62,15 @@ def register_install(
         registered_via=install_rules.VIA_LEGACY,
     )
     install = registered.install
+    work.audit.record(
+        AuditEvent.USER_CREATED,
+        app_id=app.id,
+        user_id=user.id,
+        install_id=install.id,
+        provisional=True,
+        previous_user_id=None,
+        **registered.active.details(),
+    )
     return Registration(user, install, credentials.issue(work, install.id))
 
 
@@ -103,6 +112,7 @@ def link_install(
             actor=caller.actor,
             user_id=user.id,
             install_id=install.id,
+            **_linked_in_place(user.id),
         )
         return user.id
     # The external id has a user already (perhaps created a moment ago by a concurrent link).
@@ -127,9 +137,10 @@ def _join(
     """The install leaves its provisional user for the existing one; the provisional user goes."""
     installs.move_to_user(work, install, target.id)
     payloads.move_install(work, install.id, target.id)
-    if not installs.installs_of(work, provisional.id):
+    discarded = not installs.installs_of(work, provisional.id)
+    if discarded:
         users.delete(work, provisional.id)
-    installs.apply_active_rule(work, app_id=target.app_id, user_id=target.id)
+    change = installs.apply_active_rule(work, app_id=target.app_id, user_id=target.id)
     work.audit.record(
         AuditEvent.INSTALL_JOINED_USER,
         app_id=target.app_id,
@@ -138,6 +149,25 @@ def _join(
         install_id=install.id,
         discarded_user_id=str(provisional.id),
     )
+    # The ledger's record of the link (what an undo reverses): the install's previous and new
+    # user, and the new user's active install before and after.
+    work.audit.record(
+        AuditEvent.USER_LINKED,
+        app_id=target.app_id,
+        actor=actor,
+        user_id=target.id,
+        install_id=install.id,
+        joined=True,
+        previous_user_id=str(provisional.id),
+        previous_user_discarded=discarded,
+        **change.details(),
+    )
+
+
+def _linked_in_place(user_id: uuid.UUID) -> dict[str, object]:
+    """A link that gave the install's own user its external id: the install's user is
+    unchanged, and so is the user's active install."""
+    return {"joined": False, "previous_user_id": str(user_id)}
 
 
 def confirm(work: UnitOfWork, caller: SdkCaller, *, keep_unlinked: bool) -> tuple[User, Install]:
@@ -178,6 +208,8 @@ def link_with_code(
         actor=caller.actor,
         user_id=user.id,
         install_id=caller.install_id,
+        code_id=str(code_id),
+        **_linked_in_place(user.id),
     )
     linked = users.lock(work, user.id)
     assert linked is not None

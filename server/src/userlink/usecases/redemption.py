@@ -88,13 +88,22 @@ def redeem(
     )
     issued = credentials.issue(work, install.id)
     work.audit.record(
-        AuditEvent.CODE_REDEEMED, app_id=app.id, user_id=user.id, install_id=install.id
+        AuditEvent.CODE_REDEEMED,
+        app_id=app.id,
+        user_id=user.id,
+        install_id=install.id,
+        code_id=str(claimed["id"]),
     )
+    # What the restore changed, for the ledger (and its undo): the install is new (it had no
+    # user before), and the user's active install before and after.
     work.audit.record(
         AuditEvent.USER_RESTORED if restored else AuditEvent.USER_CREATED,
         app_id=app.id,
         user_id=user.id,
         install_id=install.id,
+        code_id=str(claimed["id"]),
+        previous_user_id=None,
+        **registered.active.details(),
     )
     return Redemption(
         user_id=user.id,

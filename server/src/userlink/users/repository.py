@@ -78,6 +78,11 @@ class UserRepository:
         savepoint.commit()
         return True
 
+    def unset_external_id(self, user_id: uuid.UUID) -> None:
+        self._connection.execute(
+            update(users).where(users.c.id == user_id).values(external_id=None, linked_at=None)
+        )
+
     def mark_established(self, user_id: uuid.UUID, now: datetime) -> None:
         self._connection.execute(
             update(users)

@@ -138,6 +138,11 @@ def set_external_id(work: UnitOfWork, user_id: uuid.UUID, external_id: str) -> b
     return UserRepository(work.connection).set_external_id(user_id, external_id, work.clock.now())
 
 
+def unlink(work: UnitOfWork, user_id: uuid.UUID) -> None:
+    """The user loses its external id (an undone link): unlinked, as before the link."""
+    UserRepository(work.connection).unset_external_id(user_id)
+
+
 def mark_established(work: UnitOfWork, user_id: uuid.UUID) -> None:
     UserRepository(work.connection).mark_established(user_id, work.clock.now())
 

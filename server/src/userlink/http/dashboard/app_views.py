@@ -36,6 +36,7 @@ from userlink.apps.errors import (
     InvalidExternalIdList,
     InvalidPkcePolicy,
     InvalidSecretOverlap,
+    InvalidUndoWindow,
 )
 from userlink.apps.service import App
 from userlink.errors import UserlinkError, ValidationFailed
@@ -89,6 +90,16 @@ def _number(text: str, invalid: type[ValidationFailed]) -> int | None:
         return int(text.strip())
     except ValueError:
         raise invalid() from None
+
+
+def _undo_window(hours_text: str) -> int | None:
+    """The undo window typed in hours, as seconds; None when left empty (unchanged)."""
+    hours = _number(hours_text, InvalidUndoWindow)
+    if hours is None:
+        return None
+    # The domain says which windows are allowed; this only keeps an absurd number from
+    # overflowing the column.
+    return max(min(hours, 10**6), -1) * 3600
 
 
 def _overlap(text: str, invalid: type[ValidationFailed]) -> timedelta:
@@ -181,6 +192,7 @@ def _render_new_app_form(
         "typed": typed or {},
         "min_code_lifetime": app_rules.MIN_CODE_LIFETIME_SECONDS,
         "max_code_lifetime": app_rules.MAX_CODE_LIFETIME_SECONDS,
+        "max_undo_window_hours": app_rules.MAX_UNDO_WINDOW_SECONDS // 3600,
         "default_placeholders": sorted(app_rules.PLACEHOLDER_EXTERNAL_IDS),
         **_error_context(error),
     }
@@ -291,6 +303,7 @@ async def _render_app_page(
         "pkce_choices": PKCE_CHOICES,
         "min_code_lifetime": app_rules.MIN_CODE_LIFETIME_SECONDS,
         "max_code_lifetime": app_rules.MAX_CODE_LIFETIME_SECONDS,
+        "max_undo_window_hours": app_rules.MAX_UNDO_WINDOW_SECONDS // 3600,
         **_error_context(error),
     }
     status_code = error.status_code if error else 200
@@ -328,6 +341,7 @@ async def save_settings(
     blocked_external_ids: ExternalIdLines = None,
     allowed_external_ids: ExternalIdLines = None,
     pkce_policy: FormText = "",
+    undo_window_hours: FormText = "",
 ) -> Response:
     parsed_app_id = path_id(app_id, AppNotFound)
 
@@ -344,12 +358,18 @@ async def save_settings(
             allowed_external_ids=_lines(allowed_external_ids),
             # A form without the field (an older page) leaves the policy as it is.
             pkce_policy=_pkce_policy(pkce_policy),
+            undo_window_seconds=_undo_window(undo_window_hours),
             actor=viewer.actor,
         )
 
     try:
         await as_viewer(request, save)
-    except (InvalidCodeLifetime, InvalidExternalIdList, InvalidPkcePolicy) as error:
+    except (
+        InvalidCodeLifetime,
+        InvalidExternalIdList,
+        InvalidPkcePolicy,
+        InvalidUndoWindow,
+    ) as error:
         return await _render_app_page(request, parsed_app_id, error=error)
     return redirect(f"{PREFIX}/apps/{parsed_app_id}?notice=settings-saved")
 

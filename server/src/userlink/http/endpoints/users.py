@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic_core import to_json
 
+from userlink.audit.errors import (
+    EventAlreadyUndone,
+    InvalidEventCursor,
+    InvalidEventType,
+    InvalidTimeFilter,
+)
+from userlink.audit.rules import MAX_EVENT_ID
+from userlink.audit.service import RecordedEvent
 from userlink.http import idempotency
-from userlink.http.credentials import API_KEY_ERRORS, DeleteKey, ReadKey
+from userlink.http.credentials import API_KEY_ERRORS, AdminKey, DeleteKey, ReadKey
 from userlink.http.envelope import error_responses
 from userlink.http.responses import model_response
-from userlink.http.schemas.users import InstallOut, UserOut
+from userlink.http.schemas.users import EventsOut, InstallOut, UndoOut, UserOut
 from userlink.http.transactions import run
+from userlink.idempotency.errors import IdempotencyKeyInvalid
+from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
 from userlink.unit_of_work import UnitOfWork
-from userlink.usecases import erasure, user_record
+from userlink.usecases import erasure, identity_ledger, undo, user_record
+from userlink.usecases.errors import (
+    EventNotFound,
+    EventNotUndoable,
+    UndoBlockedByLaterEvents,
+    UndoWindowPassed,
+)
 from userlink.usecases.user_record import UserRecord
 from userlink.users.errors import UserNotFound
 
@@ -102,3 +119,132 @@ async def delete_user(request: Request, user_id: str, key: DeleteKey) -> Respons
         return once(work, caller.app_id, execute)
 
     return await run(request, erase, key.limit)
+
+
+@router.get(
+    "/v2/users/{user_id}/events",
+    response_model=EventsOut,
+    responses=error_responses(
+        *API_KEY_ERRORS, UserNotFound, InvalidEventCursor, InvalidEventType, InvalidTimeFilter
+    ),
+    summary="The user's identity events (the ledger), newest first, by type and time",
+)
+async def get_user_events(
+    request: Request,
+    user_id: str,
+    key: ReadKey,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Opaque: a `next_cursor` this API returned (anything else is "
+            "`INVALID_CURSOR`).",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    type: Annotated[
+        list[str] | None,
+        Query(
+            max_length=64,
+            description="Only events of these types: repeat the parameter or separate with "
+            "commas (`user.restored,user.linked`).",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(max_length=64, description="ISO 8601: events at or after this moment."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(max_length=64, description="ISO 8601: events before this moment."),
+    ] = None,
+) -> Response:
+    parsed = parse_id(user_id)
+    types = type or []
+    page = await run(
+        request,
+        lambda work: identity_ledger.events_of_user(
+            work,
+            key.authenticate(work).app_id,
+            parsed,
+            cursor=cursor,
+            limit=limit,
+            types=types,
+            since=since,
+            until=until,
+        ),
+        key.limit,
+    )
+    items = [event_out(event) for event in page.events]
+    return Response(
+        content=to_json({"items": items, "next_cursor": page.next_cursor}),
+        media_type="application/json",
+    )
+
+
+def event_out(event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "type": event.event,
+        "occurred_at": iso_utc(event.occurred_at),
+        "user_id": str(event.user_id) if event.user_id else None,
+        "install_id": str(event.install_id) if event.install_id else None,
+        "actor": event.actor,
+        "details": event.details,
+        "undoes_event_id": str(event.undoes_event_id) if event.undoes_event_id else None,
+    }
+
+
+@router.post(
+    "/v2/users/{user_id}/events/{event_id}/undo",
+    response_model=UndoOut,
+    responses=error_responses(
+        *API_KEY_ERRORS,
+        UserNotFound,
+        EventNotFound,
+        EventNotUndoable,
+        EventAlreadyUndone,
+        UndoWindowPassed,
+        UndoBlockedByLaterEvents,
+        IdempotencyKeyInvalid,
+    ),
+    summary="Undo a restore or a link within the app's window: the install returns to its "
+    "previous user with its payloads",
+)
+async def undo_event(
+    request: Request,
+    user_id: str,
+    event_id: str,
+    key: AdminKey,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a retry with the same key answers the first undo's result "
+            "(`replayed: true`) instead of 409 `EVENT_ALREADY_UNDONE`.",
+        ),
+    ] = None,
+) -> Response:
+    parsed = parse_id(user_id)
+    parsed_event = int(event_id) if event_id.isascii() and event_id.isdigit() else None
+    if parsed_event is not None and not 1 <= parsed_event <= MAX_EVENT_ID:
+        parsed_event = None
+    valid_key = undo.valid_idempotency_key(idempotency_key)
+    done = await run(
+        request,
+        lambda work: undo.undo(
+            work, key.authenticate(work), parsed, parsed_event, idempotency_key=valid_key
+        ),
+        key.limit,
+    )
+    return model_response(
+        UndoOut(
+            undo_event_id=str(done.undo_event_id),
+            undone_event_id=str(done.undone_event_id),
+            undone_type=done.undone_type,
+            user_id=str(done.user_id),
+            install_id=str(done.install_id) if done.install_id else None,
+            install_user_id=str(done.install_user_id) if done.install_user_id else None,
+            replayed=done.replayed,
+        )
+    )

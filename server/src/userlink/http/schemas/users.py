@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from userlink.http.schemas.common import ExternalId, UtcDatetime
@@ -36,3 +38,45 @@ class LinkRequest(BaseModel):
 
 class LinkResponse(BaseModel):
     id: str = Field(description="The platform user id the install belongs to from now on.")
+
+
+class EventOut(BaseModel):
+    id: str = Field(description="The event's id in the ledger (what an undo names).")
+    type: str = Field(description="The event type, e.g. `user.restored` (docs/api.md lists them).")
+    occurred_at: UtcDatetime
+    user_id: str | None
+    install_id: str | None
+    actor: str | None = Field(
+        description="Who caused it: `api_key:<id>`, `install:<install id>`, `account:<id>`, "
+        "`operator`, or null."
+    )
+    details: dict[str, Any] = Field(
+        description="What the event changed (previous and new user of an install, previous and "
+        "new active install, the key concerned): see docs/api.md."
+    )
+    undoes_event_id: str | None = Field(
+        default=None, description="For `event.undone`: the event this undo reversed."
+    )
+
+
+class UndoOut(BaseModel):
+    undo_event_id: str = Field(description="The `event.undone` event the undo recorded.")
+    undone_event_id: str
+    undone_type: str = Field(description="`user.restored` or `user.linked`.")
+    user_id: str = Field(description="The user whose event was undone.")
+    install_id: str | None
+    install_user_id: str | None = Field(
+        description="The user the install belongs to now (its previous user, or a new "
+        "provisional one); null when the undo unlinked the user in place."
+    )
+    replayed: bool = Field(
+        description="True when this answers a retry (same `Idempotency-Key`) of an undo done "
+        "before."
+    )
+
+
+class EventsOut(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null at the end."
+    )
