@@ -343,7 +343,9 @@ def _listed(values: frozenset[str]) -> str:
 @keys_cli.command("create")
 def keys_create(
     app_id: str,
-    scope: Annotated[list[str], typer.Option(help="user.link, user.read or user.delete.")],
+    scope: Annotated[
+        list[str], typer.Option(help="user.link, user.read, user.delete or webhooks.manage.")
+    ],
     name: Annotated[str, typer.Option(help="A name for people.")] = "api key",
     days: Annotated[
         int | None,

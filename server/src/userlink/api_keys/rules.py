@@ -8,6 +8,8 @@ class Scope(StrEnum):
     USER_LINK = "user.link"
     USER_READ = "user.read"
     USER_DELETE = "user.delete"
+    # Manage the app's webhook endpoints (docs/events.md).
+    WEBHOOKS_MANAGE = "webhooks.manage"
 
 
 def parse_scopes(names: list[str]) -> frozenset[Scope] | None:

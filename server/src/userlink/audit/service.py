@@ -47,9 +47,11 @@ class AuditLog:
             }
         )
 
-    def flush(self) -> None:
+    def flush(self) -> list[dict[str, Any]]:
+        """Writes the pending events; returns them (the webhooks outbox is written from them)."""
         pending, self._pending = self._pending, []
         self._repository.append(pending)
+        return pending
 
 
 @dataclass(frozen=True)

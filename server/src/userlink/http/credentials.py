@@ -142,6 +142,7 @@ API_KEY_ERRORS: tuple[type[errors.UserlinkError], ...] = (
 LinkKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_LINK))]
 ReadKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_READ))]
 DeleteKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_DELETE))]
+WebhooksKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.WEBHOOKS_MANAGE))]
 
 
 @dataclass(frozen=True)
