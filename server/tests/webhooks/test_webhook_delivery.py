@@ -65,9 +65,7 @@ def test_an_event_is_delivered_signed_per_the_specification(
 def test_an_endpoint_gets_only_the_types_it_subscribes_to(
     hooks_api: httpx.Client, hooks_tenant: HooksTenant, receiver: Receiver, delivery: Worker
 ) -> None:
-    create_endpoint(
-        hooks_api, hooks_tenant.hooks_key, receiver.url, event_types=["user.restored"]
-    )
+    create_endpoint(hooks_api, hooks_tenant.hooks_key, receiver.url, event_types=["user.restored"])
     everything = create_endpoint(hooks_api, hooks_tenant.hooks_key, receiver.url + "/all")
     code = issue_code(hooks_api, hooks_tenant.link_key, "bob")
     redeem(hooks_api, code)
@@ -83,9 +81,10 @@ def test_an_endpoint_gets_only_the_types_it_subscribes_to(
         "user.created",
         "user.restored",
     }
-    assert all(m["status"] == "delivered" for m in messages(
-        hooks_api, hooks_tenant.hooks_key, everything["id"]
-    ))
+    assert all(
+        m["status"] == "delivered"
+        for m in messages(hooks_api, hooks_tenant.hooks_key, everything["id"])
+    )
 
 
 def test_a_disabled_endpoint_gets_no_message(

@@ -16,9 +16,7 @@ def create_endpoint(api: httpx.Client, key: str, url: str, **fields: Any) -> dic
     return created
 
 
-def messages(
-    api: httpx.Client, key: str, endpoint_id: str, **params: Any
-) -> list[dict[str, Any]]:
+def messages(api: httpx.Client, key: str, endpoint_id: str, **params: Any) -> list[dict[str, Any]]:
     response = api.get(f"/v2/webhooks/{endpoint_id}/messages", params=params, headers=bearer(key))
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["messages"]
