@@ -469,5 +469,12 @@ def accounts_list() -> None:
             typer.echo(f"  {member.account_id}  {member.email}  {member.role.value}  {totp}")
 
 
+# Webhooks and their worker live in their own module (it imports this one's helpers).
+from userlink.cli_webhooks import webhooks_cli, worker_command  # noqa: E402
+
+cli.add_typer(webhooks_cli, name="webhooks")
+cli.command("worker")(worker_command)
+
+
 def main() -> None:
     cli()
