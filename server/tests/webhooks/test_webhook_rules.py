@@ -75,7 +75,7 @@ def test_only_public_addresses_are_public() -> None:
         "fe80::1",
         "fc00::1",
         "::ffff:127.0.0.1",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - an address judged, not bound
         "224.0.0.1",
         "100.64.0.1",
         "not an address",
