@@ -138,8 +138,9 @@ class Worker:
             insecure_allowed=settings.webhook_insecure_targets_allowed,
         )
         self._rand = rand
-        # Long enough for an attempt to end (connect, write, read: each up to the timeout).
-        self._lease = timedelta(seconds=4 * settings.webhook_timeout_seconds + 30)
+        # Long enough for an attempt to end (connect, write, read: each up to the timeout); a
+        # worker killed mid-attempt leaves its messages to others once it is over.
+        self._lease = timedelta(seconds=3 * settings.webhook_timeout_seconds + 5)
 
     def close(self) -> None:
         self._sender.close()
