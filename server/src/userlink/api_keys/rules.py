@@ -8,7 +8,7 @@ class Scope(StrEnum):
     USER_LINK = "user.link"
     USER_READ = "user.read"
     USER_DELETE = "user.delete"
-    # Manage the app's webhook endpoints (docs/events.md).
+    # Manage the app's webhook endpoints (docs/webhooks.md).
     WEBHOOKS_MANAGE = "webhooks.manage"
 
 
