@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import timedelta
 from types import FrameType
 from typing import Annotated
 
@@ -122,7 +121,7 @@ def rotate_secret(
     """A new signing secret, printed once; the old one signs too during the overlap."""
     with unit_of_work() as work:
         rotated = webhooks.rotate_secret(
-            work, parse_uuid(app_id), parse_uuid(endpoint_id), timedelta(hours=overlap_hours)
+            work, parse_uuid(app_id), parse_uuid(endpoint_id), overlap_hours
         )
     _print_secret(rotated)
 

@@ -164,7 +164,7 @@ def test_an_unknown_message_is_not_found(api: httpx.Client, hooks_key: str) -> N
     )
 
 
-@pytest.mark.parametrize("hours", [-1, 169])
+@pytest.mark.parametrize("hours", [-1, 169, 10**30])
 def test_a_rotation_overlap_beyond_7_days_is_refused(
     api: httpx.Client, hooks_key: str, hours: int
 ) -> None:

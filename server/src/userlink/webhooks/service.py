@@ -253,12 +253,13 @@ def delete_endpoint(work: UnitOfWork, app_id: uuid.UUID, endpoint_id: uuid.UUID 
 
 
 def rotate_secret(
-    work: UnitOfWork, app_id: uuid.UUID, endpoint_id: uuid.UUID | None, overlap: timedelta
+    work: UnitOfWork, app_id: uuid.UUID, endpoint_id: uuid.UUID | None, overlap_hours: int
 ) -> EndpointWithSecret:
     """A new signing secret, shown once; the replaced one keeps signing next to it (two
-    signatures per message) for `overlap`, so receivers can switch without losing a message."""
-    if overlap < timedelta(0) or overlap > rules.MAX_SECRET_OVERLAP:
+    signatures per message) for `overlap_hours`, so receivers switch without losing a message."""
+    if not 0 <= overlap_hours <= rules.MAX_SECRET_OVERLAP // timedelta(hours=1):
         raise InvalidSecretOverlap()
+    overlap = timedelta(hours=overlap_hours)
     repository = WebhookRepository(work.connection)
     row = None if endpoint_id is None else repository.endpoint(app_id, endpoint_id)
     if row is None or endpoint_id is None:

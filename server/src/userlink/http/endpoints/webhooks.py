@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -170,7 +169,7 @@ async def rotate_secret(
             work,
             key.authenticate(work).app_id,
             parsed,
-            timedelta(hours=body.overlap_hours),
+            body.overlap_hours,
         ),
         key.limit,
     )
