@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import secrets as stdlib_secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -394,9 +394,11 @@ def event_data(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enqueue(work: UnitOfWork, events: Iterable[dict[str, Any]]) -> None:
+def enqueue(work: UnitOfWork, events: Sequence[dict[str, Any]]) -> None:
     """The outbox rows of the events a unit of work flushes, in its transaction: one per event
     and enabled endpoint of the event's app subscribed to its type, in one INSERT."""
+    if not events:
+        return
     rows: list[dict[str, Any]] = []
     now = work.clock.now()
     for event in events:
@@ -412,7 +414,8 @@ def enqueue(work: UnitOfWork, events: Iterable[dict[str, Any]]) -> None:
             for endpoint_id, types in subscriptions
             if rules.wants(types, event["event"])
         )
-    WebhookRepository(work.connection).enqueue(rows)
+    if rows:
+        WebhookRepository(work.connection).enqueue(rows)
 
 
 # Delivery (the worker's use cases; the sending itself is webhooks/worker.py's)
