@@ -21,9 +21,14 @@ from userlink_testing.receiver import Receiver
 
 @pytest.fixture(scope="session")
 def hooks_server(database_url: str) -> Iterator[LiveServer]:
+    # The longest credential cache: an app's endpoint list read once stays for the whole test,
+    # so what the process's own changes do is what the tests see (not an expiry).
     server = start_live_server(
         test_settings(
-            database_url, webhook_allow_insecure_targets=True, webhook_timeout_seconds=1.0
+            database_url,
+            webhook_allow_insecure_targets=True,
+            webhook_timeout_seconds=1.0,
+            credential_cache_seconds=60,
         )
     )
     yield server

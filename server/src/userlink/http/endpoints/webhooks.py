@@ -10,6 +10,7 @@ from userlink.http.credentials import API_KEY_ERRORS, WebhooksKey
 from userlink.http.envelope import BODY_ERRORS, error_responses
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
+from userlink.http.routing import JsonRoute
 from userlink.http.schemas.webhooks import (
     EndpointIn,
     EndpointOut,
@@ -36,7 +37,7 @@ from userlink.webhooks.errors import (
 )
 from userlink.webhooks.service import EndpointWithSecret
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], route_class=JsonRoute)
 
 INPUT_ERRORS = (InvalidWebhookUrl, InvalidEventTypes, InvalidWebhookDescription)
 
