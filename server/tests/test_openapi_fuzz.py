@@ -45,7 +45,7 @@ CHECKS = [
     response_schema_conformance,
     content_type_conformance,
 ]
-ALL_SCOPES = ("user.link", "user.read", "user.delete")
+ALL_SCOPES = ("user.link", "user.read", "user.delete", "webhooks.manage")
 
 
 def openapi_document() -> dict[str, Any]:

@@ -79,6 +79,7 @@ def test_the_openapi_document_lists_every_route_and_the_attestation_header(tmp_p
         "/auth/code",
         "/users/{install_id}/link",
         "/app-credentials",
+        "/webhooks/userlink",
         "/health",
     }
     parameters = document["paths"]["/auth/code"]["get"]["parameters"]

@@ -373,7 +373,8 @@ def _listed(values: frozenset[str]) -> str:
 def keys_create(
     app_id: str,
     scope: Annotated[
-        list[str], typer.Option(help="user.link, user.read, user.delete or user.admin.")
+        list[str],
+        typer.Option(help="user.link, user.read, user.delete, user.admin or webhooks.manage."),
     ],
     name: Annotated[str, typer.Option(help="A name for people.")] = "api key",
     days: Annotated[
@@ -496,6 +497,13 @@ def accounts_list() -> None:
         for member in members:
             totp = "totp" if member.totp_enabled else "no totp"
             typer.echo(f"  {member.account_id}  {member.email}  {member.role.value}  {totp}")
+
+
+# Webhooks and their worker live in their own module (it imports this one's helpers).
+from userlink.cli_webhooks import webhooks_cli, worker_command  # noqa: E402
+
+cli.add_typer(webhooks_cli, name="webhooks")
+cli.command("worker")(worker_command)
 
 
 def main() -> None:

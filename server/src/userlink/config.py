@@ -77,6 +77,28 @@ class Settings(BaseSettings):
     rate_limit_login_failures_per_account: str = "10/15 minutes"
     rate_limit_login_failures_per_address: str = "50/15 minutes"
 
+    # Webhooks (docs/webhooks.md). Each delivery attempt gives up after this long.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # How often a worker looks for due messages when it found none.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Plain http:// URLs and private, loopback or link-local addresses as webhook targets: allowed
+    # in development only, unless this says so (tests with a receiver on 127.0.0.1).
+    webhook_allow_insecure_targets: bool = False
+    # The delivery worker inside the server process (the app's lifespan). Default: on the
+    # embedded SQLite database only, so `make run` needs nothing else; with PostgreSQL run
+    # `userlink worker` processes instead (any number share the work).
+    webhook_worker_in_process: bool | None = None
+
+    @property
+    def webhook_insecure_targets_allowed(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT or self.webhook_allow_insecure_targets
+
+    @property
+    def runs_webhook_worker_in_process(self) -> bool:
+        if self.webhook_worker_in_process is None:
+            return self.uses_sqlite
+        return self.webhook_worker_in_process
+
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

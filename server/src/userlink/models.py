@@ -327,3 +327,61 @@ payloads = Table(
     UniqueConstraint("install_id", "client_id"),
     Index("ix_payloads_timeline", "user_id", "processed", "occurred_at", "id"),
 )
+
+# Webhook endpoints of an app (docs/webhooks.md): where its identity events are delivered, signed.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("url", String(2048), nullable=False),
+    Column("description", String(200), nullable=False, server_default=text("''")),
+    # The event types delivered; NULL: every type.
+    Column("event_types", JSON, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    # Why the platform disabled it (a 410 from the receiver); NULL when enabled or disabled by hand.
+    Column("disabled_reason", String(200), nullable=True),
+    # The signing secret (`whsec_…`), sealed (kit/sealing.py): the platform must read it to sign.
+    Column("secret_sealed", String(255), nullable=False),
+    # During a rotation's overlap the previous secret signs too (two signatures in the header).
+    Column("previous_secret_sealed", String(255), nullable=True),
+    Column("previous_secret_expires_at", TZ, nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)
+
+# The outbox: one message per event and endpoint, written in the event's transaction, delivered
+# by a worker (webhooks/worker.py), kept after delivery or as a dead letter.
+webhook_messages = Table(
+    "webhook_messages",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    # `webhook-id`: the same on every attempt, so receivers dedupe on it.
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column(
+        "endpoint_id",
+        ID,
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("app_id", ID, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    # The exact JSON body signed and sent, on every attempt.
+    Column("body", String, nullable=False),
+    # pending, delivered, dead
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    # When the next attempt is due; while an attempt runs, the end of its lease.
+    Column("next_attempt_at", TZ, nullable=False),
+    # The start of the retry window (creation, or the last redelivery): attempts stop 3 days on.
+    Column("retry_from", TZ, nullable=False),
+    Column("last_attempt_at", TZ, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("finished_at", TZ, nullable=True),
+    # The worker's claim: due pending messages, oldest due first.
+    Index("ix_webhook_messages_due", "status", "next_attempt_at"),
+    # An endpoint's messages, newest first.
+    Index("ix_webhook_messages_endpoint_id_id", "endpoint_id", "id"),
+)

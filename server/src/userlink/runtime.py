@@ -17,6 +17,7 @@ from userlink.kit.ratelimit import RateLimiter
 from userlink.kit.secrets import SecretHasher
 from userlink.kit.ttl_cache import TtlCache
 from userlink.unit_of_work import UnitOfWork
+from userlink.webhooks import service as webhooks
 
 
 @dataclass
@@ -63,7 +64,8 @@ class Runtime:
     @contextmanager
     def _recorded(self, connection: Connection, request_ref: str | None) -> Iterator[UnitOfWork]:
         """A unit of work on `connection` whose identity events are written when it ends well,
-        or with a refusal that keeps its record."""
+        or with a refusal that keeps its record; with them, in the same transaction, the webhook
+        messages of the apps that have endpoints for them (the outbox)."""
         work = UnitOfWork(
             connection=connection,
             settings=self.settings,
@@ -77,9 +79,9 @@ class Runtime:
             yield work
         except UserlinkError as error:
             if error.keep_changes:
-                work.audit.flush()
+                webhooks.enqueue(work, work.audit.flush())
             raise
-        work.audit.flush()
+        webhooks.enqueue(work, work.audit.flush())
 
 
 def build_runtime(settings: Settings, clock: Clock) -> Runtime:

@@ -16,6 +16,7 @@ from customer_backend.clock import Clock
 from customer_backend.config import Settings
 from customer_backend.linking import endpoints as linking
 from customer_backend.web import RequestRefMiddleware, install_error_handlers
+from customer_backend.webhooks import endpoints as webhooks
 
 DESCRIPTION = """
 The reference customer backend for userlink: it logs in its own users, checks the device's
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(attestation.router)
     app.include_router(linking.router)
+    app.include_router(webhooks.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:

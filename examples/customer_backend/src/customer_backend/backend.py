@@ -20,6 +20,7 @@ from customer_backend.config import AttestationMode, Settings
 from customer_backend.db import Database, build_engine
 from customer_backend.linking.service import Linking
 from customer_backend.ratelimit import RateLimiter
+from customer_backend.webhooks.service import Webhooks
 from userlink_backend import PlatformClient
 
 
@@ -31,6 +32,7 @@ class Backend:
     accounts: Accounts
     attestation: Attestation
     linking: Linking
+    webhooks: Webhooks
 
     def start(self) -> None:
         self.database.create_tables()
@@ -98,4 +100,5 @@ def build_backend(
             app_secret=settings.app_secret,
             platform_url=settings.app_platform_url,
         ),
+        webhooks=Webhooks(database=database, clock=clock, secret=settings.webhook_secret),
     )

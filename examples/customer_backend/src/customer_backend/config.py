@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     app_secret: SecretStr | None = None
     app_secret_file: Path | None = None
 
+    # The signing secret (`whsec_…`) the platform showed when the webhook endpoint was created.
+    webhook_secret: SecretStr | None = None
+    webhook_secret_file: Path | None = None
+
     database_url: str = "sqlite:///./var/customer_backend.db"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -82,6 +86,8 @@ class Settings(BaseSettings):
             )
         if self.app_secret_file is not None:
             self.app_secret = _read_secret(self.app_secret_file, "APP_SECRET_FILE")
+        if self.webhook_secret_file is not None:
+            self.webhook_secret = _read_secret(self.webhook_secret_file, "WEBHOOK_SECRET_FILE")
         return self
 
     @model_validator(mode="after")

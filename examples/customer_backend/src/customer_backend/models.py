@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, Uuid
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, MetaData, String, Table, Uuid
 
 metadata = MetaData(
     naming_convention={
@@ -50,4 +50,27 @@ attestation_nonces = Table(
     ),
     Column("expires_at", TZ, nullable=False),
     Column("used_at", TZ, nullable=True),
+)
+
+# Webhooks received from the platform, by `webhook-id`: a message delivered twice acts once.
+received_webhooks = Table(
+    "received_webhooks",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("platform_user_id", String(36), nullable=True),
+    Column("received_at", TZ, nullable=False),
+)
+
+# What to tell a user on their next visit: "you were signed in on another phone" (from the
+# platform's `install.displaced`).
+device_notices = Table(
+    "device_notices",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("platform_user_id", String(36), nullable=True, index=True),
+    Column("displaced_install_id", String(36), nullable=True),
+    Column("reason", String(64), nullable=True),
+    Column("details", JSON, nullable=False),
+    Column("created_at", TZ, nullable=False),
 )

@@ -47,7 +47,9 @@ class TooManyApiKeys(Conflict):
 
 class InvalidScopes(ValidationFailed):
     error_code = "INVALID_SCOPES"
-    default_message = "Scopes must be one or more of user.link, user.read, user.delete."
+    default_message = (
+        "Scopes must be one or more of user.link, user.read, user.delete, webhooks.manage."
+    )
 
 
 class InvalidKeyLifetime(ValidationFailed):

@@ -30,6 +30,9 @@ class AuditLog:
         self._clock = clock
         self._request_ref = request_ref
         self._pending: list[dict[str, Any]] = []
+        # Written before the flush (an undo writes its events at once): the flush returns them
+        # with the rest, so the webhooks outbox sees every event of the transaction.
+        self._written: list[dict[str, Any]] = []
 
     def record(
         self,
@@ -65,6 +68,7 @@ class AuditLog:
         undo_id = self._repository.append_once(undo)
         if undo_id is None:
             raise EventAlreadyUndone()
+        self._written += pending
         return undo_id
 
     def _append(
@@ -92,9 +96,13 @@ class AuditLog:
             }
         )
 
-    def flush(self) -> None:
+    def flush(self) -> list[dict[str, Any]]:
+        """Writes the pending events; returns every event of the transaction (the webhooks outbox
+        is written from them)."""
         pending, self._pending = self._pending, []
         self._repository.append(pending)
+        written, self._written = self._written, []
+        return written + pending
 
 
 @dataclass(frozen=True)

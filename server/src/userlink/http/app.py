@@ -14,7 +14,7 @@ from userlink.errors import NotReady, UserlinkError
 from userlink.http.api_docs import mount_api_docs
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.dashboard.routes import mount_dashboard
-from userlink.http.endpoints import auth_codes, legacy, payloads, reports, sdk, users
+from userlink.http.endpoints import auth_codes, legacy, payloads, reports, sdk, users, webhooks
 from userlink.http.envelope import error_responses, install_error_handlers
 from userlink.http.grouped_writes import GroupedWritesRunner
 from userlink.http.middleware import (
@@ -27,6 +27,7 @@ from userlink.kit.clock import Clock, SystemClock
 from userlink.kit.heap import settle_startup_heap
 from userlink.runtime import Runtime, build_runtime
 from userlink.unit_of_work import UnitOfWork
+from userlink.webhooks.worker import BackgroundWorker, Worker
 
 DESCRIPTION = """
 userlink links the users of your app to platform users.
@@ -55,7 +56,23 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         settle_startup_heap()
+        # The embedded SQLite default delivers webhooks in-process: `make run` needs nothing else.
+        delivery = (
+            BackgroundWorker(
+                Worker(
+                    unit_of_work=runtime.unit_of_work,
+                    settings=runtime.settings,
+                    clock=runtime.clock,
+                )
+            )
+            if runtime.settings.runs_webhook_worker_in_process
+            else None
+        )
+        if delivery is not None:
+            delivery.start()
         yield
+        if delivery is not None:
+            delivery.stop()
         if isinstance(runner, GroupedWritesRunner):
             runner.stop()
         runtime.database.dispose()
@@ -81,6 +98,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     app.include_router(users.router)
     app.include_router(payloads.router)
     app.include_router(reports.router)
+    app.include_router(webhooks.router)
     sdk_guard = [Depends(refuse_api_key_header)]
     for sdk_router in (auth_codes.sdk_router, sdk.router, legacy.sdk_router, payloads.sdk_router):
         app.include_router(sdk_router, dependencies=sdk_guard)

@@ -143,6 +143,7 @@ LinkKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_LINK))]
 ReadKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_READ))]
 DeleteKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_DELETE))]
 AdminKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.USER_ADMIN))]
+WebhooksKey = Annotated[PresentedApiKey, Depends(api_key_with(Scope.WEBHOOKS_MANAGE))]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ class TtlCache:
         with self._lock:
             self._entries[key] = value
 
+    def discard(self, key: Hashable) -> None:
+        if self._entries is None:
+            return
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         if self._entries is not None:
             with self._lock:
