@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets as stdlib_secrets
+import shutil
 import socket
 import sys
 import uuid
@@ -12,11 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from userlink import config
 from userlink import migrate as migrations
 from userlink.accounts import rules as account_rules
 from userlink.accounts import service as accounts
@@ -25,7 +31,9 @@ from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
 from userlink.config import Environment, Settings
 from userlink.errors import UserlinkError
+from userlink.kit import metrics
 from userlink.kit.clock import SystemClock, iso_utc
+from userlink.kit.logs import logging_config
 from userlink.kit.passwords import hash_password
 from userlink.runtime import build_runtime
 from userlink.unit_of_work import UnitOfWork
@@ -42,14 +50,34 @@ def _print_version(asked: bool) -> None:
 
 @cli.callback()
 def main_options(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    env_file: Annotated[
+        str | None,
+        typer.Option(
+            "--env-file",
+            envvar=config.ENV_FILE_VARIABLE,
+            help="A settings file of USERLINK_*=value lines, read after the environment. "
+            "Default: <data directory>/userlink.env when it exists.",
+        ),
+    ] = None,
 ) -> None:
-    """userlink platform operator commands."""
+    """userlink platform operator commands. Settings: USERLINK_* in the environment, then the
+    settings file, then the defaults (docs/operations.md)."""
+    context.obj = {"env_file": env_file}
+
+
+def _env_file_option() -> str | None:
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return None
+    options = context.find_root().obj
+    return options.get("env_file") if isinstance(options, dict) else None
 
 
 apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
@@ -64,7 +92,10 @@ cli.add_typer(accounts_cli, name="accounts")
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        return config.read_settings(_env_file_option())
+    except OSError as error:
+        typer.secho(f"Cannot read the settings: {error}", fg="red", err=True)
+        raise typer.Exit(2) from None
     except ValidationError as error:
         # Never print the input: it holds the secret key and the database URL with its password.
         problems = "; ".join(
@@ -79,15 +110,41 @@ def load_settings() -> Settings:
 def unit_of_work() -> Iterator[UnitOfWork]:
     """The CLI's commit boundary: one transaction per command; a domain error is printed."""
     settings = load_settings()
-    runtime = build_runtime(settings, SystemClock())
+    with database_errors_explained(settings):
+        runtime = build_runtime(settings, SystemClock())
+        try:
+            with runtime.unit_of_work() as work:
+                yield work
+        except UserlinkError as error:
+            typer.secho(f"{error.error_code}: {error.message}", fg="red", err=True)
+            raise typer.Exit(1) from error
+        finally:
+            runtime.database.dispose()
+
+
+def _shown_url(database_url: str) -> str:
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def database_errors_explained(settings: Settings) -> Iterator[None]:
+    """A database that cannot be opened, or has no schema yet, is one line, not a traceback."""
     try:
-        with runtime.unit_of_work() as work:
-            yield work
-    except UserlinkError as error:
-        typer.secho(f"{error.error_code}: {error.message}", fg="red", err=True)
-        raise typer.Exit(1) from error
-    finally:
-        runtime.database.dispose()
+        yield
+    except (SQLAlchemyError, OSError) as error:
+        typer.secho(database_problem(settings, error), fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
+def database_problem(settings: Settings, error: BaseException) -> str:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    where = _shown_url(settings.database_url)
+    if "no such table" in reason or ("does not exist" in reason and "relation" in reason):
+        return f"The database {where} has no schema yet ({reason}): run `userlink migrate`."
+    return (
+        f"Cannot open the database {where}: {reason}. Check USERLINK_DATABASE_URL "
+        f"(default: SQLite under the data directory {settings.data_dir}, USERLINK_DATA_DIR)."
+    )
 
 
 def parse_uuid(value: str) -> uuid.UUID:
@@ -123,10 +180,6 @@ def serve_command(
             help="Worker processes. Default: one per CPU in production on PostgreSQL, else 1.",
         ),
     ] = None,
-    access_log: Annotated[
-        bool,
-        typer.Option(envvar="USERLINK_ACCESS_LOG", help="Log a line per request."),
-    ] = False,
 ) -> None:
     """Serve the platform over HTTP (uvicorn with uvloop and httptools)."""
     import uvicorn
@@ -135,13 +188,24 @@ def serve_command(
     if workers is None:
         workers = default_workers(settings)
     _refuse_busy_port(settings)
+    for warning in scale_out_warnings(settings, workers):
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
     if bootstrap_dev_app:
         _bootstrap_development_app(settings)
+    metrics_directory = _fresh_metrics_directory(settings)
+    # The workers read the same settings file (they are new processes) and write their metrics
+    # where any of them can add them all up.
+    settings_path = config.settings_file(_env_file_option())
+    if settings_path is not None:
+        os.environ[config.ENV_FILE_VARIABLE] = str(settings_path)
+    os.environ[metrics.MULTIPROCESS_DIR_VARIABLE] = str(metrics_directory)
     base = f"http://{settings.host}:{settings.port}"
     typer.secho(
-        f"userlink is serving on {base}  (dashboard: {base}/dashboard/, API docs: {base}/docs)",
+        f"userlink is serving on {base}  (dashboard: {base}/dashboard/, API docs: {base}/docs, "
+        f"metrics: {base}/metrics)",
         fg="green",
     )
+    typer.echo(f"database  {_shown_url(settings.database_url)}")
     uvicorn.run(
         "userlink.asgi:create_app_from_environment",
         factory=True,
@@ -150,11 +214,40 @@ def serve_command(
         workers=workers,
         loop="uvloop",
         http="httptools",
-        access_log=access_log,
-        log_level="info",
+        # The platform logs each request itself (USERLINK_ACCESS_LOG), with its route and ref.
+        access_log=False,
+        log_config=logging_config(settings.effective_log_format.value, settings.log_level),
+        log_level=settings.log_level,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def scale_out_warnings(settings: Settings, workers: int) -> list[str]:
+    """What breaks quietly with several worker processes (docs/deployment.md)."""
+    if workers < 2:
+        return []
+    warnings = []
+    if settings.uses_sqlite:
+        warnings.append(
+            f"{workers} workers on SQLite: they queue on its one write lock; use PostgreSQL "
+            "(USERLINK_DATABASE_URL) or one worker."
+        )
+    if settings.rate_limit_enabled and settings.rate_limit_storage_url.startswith("memory"):
+        warnings.append(
+            f"{workers} workers with in-memory rate limits: each process counts alone, so every "
+            f"limit is {workers} times looser; set USERLINK_RATE_LIMIT_STORAGE_URL=redis://…"
+        )
+    return warnings
+
+
+def _fresh_metrics_directory(settings: Settings) -> Path:
+    """`<data dir>/metrics/<port>`, emptied: the files of a previous run's workers would be
+    added to this one's counts."""
+    directory = settings.data_dir / "metrics" / str(settings.port)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700, parents=True)
+    return directory
 
 
 def _refuse_busy_port(settings: Settings) -> None:

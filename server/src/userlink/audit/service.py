@@ -23,6 +23,8 @@ class AuditLog:
         self._clock = clock
         self._request_ref = request_ref
         self._pending: list[dict[str, Any]] = []
+        # The events written so far, by name: counted in the metrics once the transaction commits.
+        self.written: list[str] = []
 
     def record(
         self,
@@ -50,6 +52,7 @@ class AuditLog:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         self._repository.append(pending)
+        self.written.extend(record["event"] for record in pending)
 
 
 @dataclass(frozen=True)

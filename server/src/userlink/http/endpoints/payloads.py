@@ -14,7 +14,7 @@ from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
 from userlink.http.middleware import require_json
 from userlink.http.routing import JsonRoute
 from userlink.http.schemas.payloads import TimelineOut, UploadIn, UploadOut
-from userlink.http.transactions import run
+from userlink.http.transactions import run, runtime_of
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
 from userlink.payloads import service as payloads
@@ -64,6 +64,7 @@ async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) 
     result = await run(
         request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
     )
+    runtime_of(request).metrics.count_payloads(r.status for r in result.results)
     answer = {
         "is_remote_enabled": result.is_remote_enabled,
         "results": [{"id": r.client_id, "status": r.status} for r in result.results],
