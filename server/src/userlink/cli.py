@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets as stdlib_secrets
 import shutil
@@ -11,14 +12,17 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from pydantic import ValidationError
+from rich import box
+from rich.console import Console
+from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,11 +34,13 @@ from userlink.accounts.rules import Role
 from userlink.api_keys import service as api_keys
 from userlink.apps import service as apps
 from userlink.config import Environment, Settings
+from userlink.db import build_engine
 from userlink.errors import UserlinkError
 from userlink.kit import metrics
 from userlink.kit.clock import SystemClock, iso_utc
 from userlink.kit.logs import logging_config
 from userlink.kit.passwords import hash_password
+from userlink.kit.ratelimit import RateLimiter
 from userlink.runtime import build_runtime
 from userlink.unit_of_work import UnitOfWork
 from userlink.usecases import install_lifecycle
@@ -50,7 +56,6 @@ def _print_version(asked: bool) -> None:
 
 @cli.callback()
 def main_options(
-    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -69,15 +74,16 @@ def main_options(
 ) -> None:
     """userlink platform operator commands. Settings: USERLINK_* in the environment, then the
     settings file, then the defaults (docs/operations.md)."""
-    context.obj = {"env_file": env_file}
+    _invocation["env_file"] = env_file
+
+
+# The global options of the command being run (set by `main_options`, which runs first on every
+# invocation): read wherever the settings are loaded.
+_invocation: dict[str, str | None] = {}
 
 
 def _env_file_option() -> str | None:
-    context = click.get_current_context(silent=True)
-    if context is None:
-        return None
-    options = context.find_root().obj
-    return options.get("env_file") if isinstance(options, dict) else None
+    return _invocation.get("env_file")
 
 
 apps_cli = typer.Typer(help="Customer apps.", no_args_is_help=True)
@@ -154,11 +160,280 @@ def parse_uuid(value: str) -> uuid.UUID:
         raise typer.BadParameter(f"{value!r} is not an id") from error
 
 
-@cli.command("migrate")
-def migrate_command() -> None:
-    """Apply database migrations (idempotent)."""
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")]
+
+
+def show(rows: list[dict[str, Any]], *, as_json: bool, columns: tuple[str, ...]) -> None:
+    """A list command's answer: a table for people, or `--json` (every field) for scripts."""
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("(none)")
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row[column]) for column in columns))
+    console().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+def console() -> Console:
+    # Piped into a file or another program, a table is never folded to 80 columns.
+    interactive = sys.stdout.isatty()
+    return Console(width=None if interactive else 10_000, highlight=False)
+
+
+migrate_cli = typer.Typer(
+    help="Database migrations. Alone: apply what is missing (idempotent).",
+    invoke_without_command=True,
+)
+cli.add_typer(migrate_cli, name="migrate")
+
+
+@migrate_cli.callback()
+def migrate_command(context: typer.Context) -> None:
+    """Database migrations. Alone: apply what is missing (idempotent) and say what it did."""
+    if context.invoked_subcommand is not None:
+        return
     settings = load_settings()
-    typer.echo(migrations.upgrade(settings.database_url).describe())
+    with database_errors_explained(settings):
+        typer.echo(migrations.upgrade(settings.database_url).describe())
+
+
+@migrate_cli.command("status")
+def migrate_status(as_json: JsonOption = False) -> None:
+    """The database's migration, this code's, and what is missing; exit 1 when behind."""
+    settings = load_settings()
+    with database_errors_explained(settings):
+        current = migrations.current_revision(settings.database_url)
+    head = migrations.head_revision()
+    pending = migrations.pending(current)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "database": _shown_url(settings.database_url),
+                    "current": current,
+                    "head": head,
+                    "pending": pending,
+                },
+                indent=2,
+            )
+        )
+    else:
+        typer.echo(f"database  {_shown_url(settings.database_url)}")
+        typer.echo(f"current   {current or 'none (no schema)'}")
+        typer.echo(f"head      {head}")
+        typer.echo(
+            f"pending   {' '.join(pending)}: run `userlink migrate`" if pending else "up to date"
+        )
+    if pending:
+        raise typer.Exit(1)
+
+
+@migrate_cli.command("history")
+def migrate_history(as_json: JsonOption = False) -> None:
+    """Every migration this code ships, oldest first, and which the database is at."""
+    settings = load_settings()
+    with database_errors_explained(settings):
+        current = migrations.current_revision(settings.database_url)
+    rows = [
+        {
+            "revision": step.revision,
+            "down_revision": step.down_revision,
+            "description": step.description,
+            "applied": step.revision in migrations.applied(current),
+            "current": step.revision == current,
+        }
+        for step in migrations.history()
+    ]
+    show(rows, as_json=as_json, columns=("revision", "description", "applied", "current"))
+
+
+@migrate_cli.command("downgrade")
+def migrate_downgrade(
+    revision: Annotated[str, typer.Argument(help="The migration to go back to (`base`: none).")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask (downgrades drop tables and columns).")
+    ] = False,
+) -> None:
+    """Go back to an earlier migration. Data in what is dropped is lost: back up first."""
+    settings = load_settings()
+    known = {step.revision for step in migrations.history()} | {"base"}
+    if revision not in known:
+        typer.secho(
+            f"No migration {revision!r}; see `userlink migrate history`.", fg="red", err=True
+        )
+        raise typer.Exit(2)
+    with database_errors_explained(settings):
+        before = migrations.current_revision(settings.database_url)
+        if not yes:
+            typer.confirm(
+                f"Downgrade {_shown_url(settings.database_url)} from {before} to {revision}? "
+                "What the later migrations added is dropped",
+                abort=True,
+            )
+        migrations.downgrade(settings.database_url, revision)
+        after = migrations.current_revision(settings.database_url)
+    typer.echo(f"downgraded {before or 'none'} -> {after or 'none (no schema)'}")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@cli.command("doctor")
+def doctor_command(as_json: JsonOption = False) -> None:
+    """Check the settings, the database, its migrations and the rate-limit storage; say what to
+    fix. Exit 1 when a check fails."""
+    checks = run_checks(_env_file_option())
+    if as_json:
+        typer.echo(json.dumps([asdict(check) for check in checks], indent=2))
+    else:
+        for check in checks:
+            mark = typer.style("ok  ", fg="green") if check.ok else typer.style("FAIL", fg="red")
+            typer.echo(f"{mark}  {check.name:20} {check.detail}")
+            if check.fix:
+                typer.echo(f"      {'':20} fix: {check.fix}")
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+def run_checks(env_file: str | None) -> list[Check]:
+    try:
+        settings = config.read_settings(env_file)
+    except OSError as error:
+        return [Check("settings", False, str(error), "name an existing file with --env-file")]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
+        return [Check("settings", False, problems, "set the USERLINK_* variables named")]
+    source = config.settings_file(env_file)
+    checks = [
+        Check(
+            "settings",
+            True,
+            f"environment {settings.environment.value}, data directory {settings.data_dir}, "
+            f"file {source or 'none'}",
+        )
+    ]
+    checks.append(_database_check(settings))
+    if checks[-1].ok:
+        checks.append(_migrations_check(settings))
+    checks.append(_rate_limit_check(settings))
+    return checks
+
+
+def _database_check(settings: Settings) -> Check:
+    where = _shown_url(settings.database_url)
+    engine = None
+    try:
+        engine = build_engine(settings.database_url, pool_size=1)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except (SQLAlchemyError, OSError) as error:
+        return Check(
+            "database",
+            False,
+            database_problem(settings, error),
+            "start the database or correct USERLINK_DATABASE_URL",
+        )
+    finally:
+        if engine is not None:
+            engine.dispose()
+    note = ""
+    if settings.uses_sqlite and settings.environment is Environment.PRODUCTION:
+        note = " (SQLite: one process only; PostgreSQL for production, docs/deployment.md)"
+    return Check("database", True, f"{where} answers{note}")
+
+
+def _migrations_check(settings: Settings) -> Check:
+    try:
+        current = migrations.current_revision(settings.database_url)
+    except SQLAlchemyError as error:
+        return Check("migrations", False, database_problem(settings, error))
+    head = migrations.head_revision()
+    if current == head:
+        return Check("migrations", True, f"at {head}, this code's latest")
+    if current is not None and current not in {step.revision for step in migrations.history()}:
+        return Check(
+            "migrations",
+            False,
+            f"the database is at {current}, which this code does not know (newer code ran?)",
+            "run the code that migrated it, or `userlink migrate downgrade` with that code",
+        )
+    return Check(
+        "migrations",
+        False,
+        f"at {current or 'none (no schema)'}, this code needs {head}",
+        "run `userlink migrate`",
+    )
+
+
+def _rate_limit_check(settings: Settings) -> Check:
+    if not settings.rate_limit_enabled:
+        return Check("rate limits", True, "off (USERLINK_RATE_LIMIT_ENABLED=false)")
+    storage_url = settings.rate_limit_storage_url
+    if storage_url.startswith("memory"):
+        return Check(
+            "rate limits",
+            True,
+            "in memory: each process counts alone (one worker only; Redis for several)",
+        )
+    where = make_url(storage_url).render_as_string(hide_password=True)
+    try:
+        answers = RateLimiter(storage_url).storage.check()
+    except Exception as error:
+        answers, where = False, f"{where} ({type(error).__name__})"
+    if not answers:
+        return Check(
+            "rate limits",
+            False,
+            f"the storage {where} does not answer",
+            "start Redis or correct USERLINK_RATE_LIMIT_STORAGE_URL",
+        )
+    return Check("rate limits", True, f"shared storage {where} answers")
+
+
+@cli.command("settings")
+def settings_command(
+    init_development: Annotated[
+        bool,
+        typer.Option(
+            "--init-development",
+            help="Write USERLINK_ENVIRONMENT=development to <data directory>/userlink.env when "
+            "there is no such file (what `make run` does).",
+        ),
+    ] = False,
+) -> None:
+    """Where the settings come from: the data directory, the settings file, the database."""
+    if init_development:
+        path = config.write_development_file()
+        if path is not None:
+            typer.echo(f"wrote {path}: USERLINK_ENVIRONMENT=development")
+    settings = load_settings()
+    typer.echo(f"environment     {settings.environment.value}")
+    typer.echo(f"data directory  {settings.data_dir}")
+    typer.echo(f"settings file   {config.settings_file(_env_file_option()) or 'none'}")
+    typer.echo(f"database        {_shown_url(settings.database_url)}")
 
 
 @cli.command("secret")
@@ -372,16 +647,26 @@ def apps_rotate_secret(app_id: str, overlap_hours: OverlapHours = 0) -> None:
 
 
 @apps_cli.command("list")
-def apps_list() -> None:
+def apps_list(as_json: JsonOption = False) -> None:
     """List apps."""
     with unit_of_work() as work:
         rows = apps.list_apps(work)
-    for app in rows:
-        typer.echo(
-            f"{app.id}  {app.name!r}  code_lifetime={app.code_lifetime_seconds}s "
-            f"linking={'on' if app.linking_enabled else 'off'} "
-            f"remote={'enabled' if app.is_remote_enabled else 'disabled'}"
-        )
+    show(
+        [
+            {
+                "id": str(app.id),
+                "name": app.name,
+                "code_lifetime_seconds": app.code_lifetime_seconds,
+                "linking": app.linking_enabled,
+                "remote": app.is_remote_enabled,
+                "organisation_id": str(app.organisation_id) if app.organisation_id else None,
+                "created_at": iso_utc(app.created_at),
+            }
+            for app in rows
+        ],
+        as_json=as_json,
+        columns=("id", "name", "code_lifetime_seconds", "linking", "remote"),
+    )
 
 
 @apps_cli.command("set")
@@ -457,17 +742,27 @@ def keys_create(
 
 
 @keys_cli.command("list")
-def keys_list(app_id: str) -> None:
+def keys_list(app_id: str, as_json: JsonOption = False) -> None:
     """List an app's keys, revoked and expired ones included (the full history)."""
     with unit_of_work() as work:
         keys = api_keys.list_keys(work, parse_uuid(app_id))
         now = work.clock.now()
-    for key in keys:
-        last_used = iso_utc(key.last_used_at) if key.last_used_at else "never"
-        typer.echo(
-            f"{key.id}  {key.hint}  {key.state(now):8}  {' '.join(sorted(key.scopes)):30} "
-            f"expires {iso_utc(key.expires_at)}  last used {last_used}  {key.name!r}"
-        )
+    show(
+        [
+            {
+                "id": str(key.id),
+                "hint": key.hint,
+                "state": str(key.state(now)),
+                "scopes": sorted(key.scopes),
+                "expires_at": iso_utc(key.expires_at),
+                "last_used_at": iso_utc(key.last_used_at) if key.last_used_at else None,
+                "name": key.name,
+            }
+            for key in keys
+        ],
+        as_json=as_json,
+        columns=("id", "hint", "state", "scopes", "expires_at", "last_used_at", "name"),
+    )
 
 
 @keys_cli.command("roll")
@@ -546,18 +841,51 @@ def accounts_create(
 
 
 @accounts_cli.command("list")
-def accounts_list() -> None:
+def accounts_list(as_json: JsonOption = False) -> None:
     """List organisations and their members."""
     with unit_of_work() as work:
         listing = [
             (organisation, accounts.members_of(work, organisation.id))
             for organisation in accounts.list_organisations(work)
         ]
-    for organisation, members in listing:
-        typer.echo(f"{organisation.id}  {organisation.name!r}")
-        for member in members:
-            totp = "totp" if member.totp_enabled else "no totp"
-            typer.echo(f"  {member.account_id}  {member.email}  {member.role.value}  {totp}")
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "id": str(organisation.id),
+                        "name": organisation.name,
+                        "members": [
+                            {
+                                "account_id": str(member.account_id),
+                                "email": member.email,
+                                "role": member.role.value,
+                                "totp": member.totp_enabled,
+                            }
+                            for member in members
+                        ],
+                    }
+                    for organisation, members in listing
+                ],
+                indent=2,
+            )
+        )
+        return
+    show(
+        [
+            {
+                "organisation": organisation.name,
+                "account_id": str(member.account_id),
+                "email": member.email,
+                "role": member.role.value,
+                "totp": member.totp_enabled,
+            }
+            for organisation, members in listing
+            for member in members
+        ],
+        as_json=False,
+        columns=("organisation", "account_id", "email", "role", "totp"),
+    )
 
 
 def main() -> None:

@@ -157,6 +157,24 @@ def settings_file(explicit: str | None = None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def write_development_file() -> Path | None:
+    """`<data directory>/userlink.env` saying development, unless a settings file is there
+    already (never overwritten); the path written, or None."""
+    data_dir = os.environ.get(DATA_DIR_VARIABLE)
+    directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    path = directory.absolute() / ENV_FILE_NAME
+    if path.exists():
+        return None
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(
+        "# Written by `userlink settings --init-development` (make run): this machine is for\n"
+        "# development, so the development secret key is accepted. Never on a server.\n"
+        "USERLINK_ENVIRONMENT=development\n"
+    )
+    path.chmod(0o600)
+    return path
+
+
 def read_settings(explicit_file: str | None = None) -> Settings:
     """Settings as every command and the server read them: `USERLINK_*` in the environment
     first, then the settings file (`settings_file`), then the defaults."""
