@@ -26,9 +26,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in fields.keys() - _STANDARD:
-            if not key.startswith("_") and key != "color_message":
-                entry[key] = fields[key]
+        for key, value in fields.items():
+            if key not in _STANDARD and key[0] != "_" and key != "color_message":
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
