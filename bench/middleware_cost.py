@@ -10,6 +10,7 @@ import asyncio
 import io
 import logging
 import timeit
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ START = {"type": "http.response.start", "status": 200, "headers": []}
 BODY = {"type": "http.response.body", "body": b"{}"}
 
 
-async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def trivial_app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
     scope["route"] = ROUTE  # as the router leaves it
     await send(dict(START))
     await send(BODY)
