@@ -17,8 +17,10 @@ $(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PAC
 
 install: $(STAMP)
 
+# The data directory (USERLINK_DATA_DIR, default ~/.local/share/userlink) gets a settings file
+# saying development once, so that `.venv/bin/userlink …` works anywhere afterwards, like here.
 run: $(STAMP)
-	@mkdir -p -m 700 var
+	$(BIN)/userlink settings --init-development
 	$(BIN)/userlink migrate
 	$(BIN)/userlink serve --bootstrap-dev-app
 

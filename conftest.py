@@ -18,6 +18,17 @@ from userlink_testing.factories.apps import make_app
 from userlink_testing.live import LiveServer, start_live_server, test_settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every command and server of the run uses a data directory of its own, never the
+    developer's (whose settings file could say development)."""
+    directory = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("USERLINK_DATA_DIR", str(directory))
+        patch.delenv("USERLINK_ENV_FILE", raising=False)
+        yield directory
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

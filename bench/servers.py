@@ -210,6 +210,8 @@ def platform_server(
 ) -> tuple[Server, dict[str, str]]:
     port = free_port()
     environment = platform_environment(database_url, secret_key, port)
+    # Its own data directory (serve's metrics files), beside its log, not the user's.
+    environment["USERLINK_DATA_DIR"] = str(log.parent / "userlink-data")
     command = [str(BIN / "userlink"), "serve", "--workers", str(workers)]
     return Server("platform", command, environment, port, log), environment
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -38,7 +39,7 @@ def test_apps_list_never_shows_a_secret(run):
     result = run("apps", "list")
 
     assert result.exit_code == 0, result.output
-    assert "'Shop app'" in result.output
+    assert "Shop app" in result.output
     assert TOKEN.findall(result.output) == []
 
 
@@ -120,24 +121,29 @@ def test_keys_list_shows_hint_and_state_but_never_the_key(run, api, tenant):
     created = run("keys", "create", str(tenant.app_id), "--scope", "user.link", "--name", "ci")
     key = field(created.output, "API key")
 
-    result = run("keys", "list", str(tenant.app_id))
+    table = run("keys", "list", str(tenant.app_id))
+    listed = run("keys", "list", str(tenant.app_id), "--json")
 
-    [line] = [line for line in result.output.splitlines() if "'ci'" in line]
-    assert result.exit_code == 0, result.output
-    assert f"{key[:8]}…{key[-4:]}" in line
+    [entry] = [entry for entry in json.loads(listed.output) if entry["name"] == "ci"]
+    assert table.exit_code == 0, table.output
+    assert entry["hint"] == f"{key[:8]}…{key[-4:]}"
+    assert entry["state"] == "active"
+    assert entry["last_used_at"] is None
+    [line] = [line for line in table.output.splitlines() if entry["id"] in line]
+    assert entry["hint"] in line
     assert " active " in line
-    assert "last used never" in line
-    assert key not in result.output
-    assert TOKEN.findall(result.output) == []
+    for output in (table.output, listed.output):
+        assert key not in output
+        assert TOKEN.findall(output) == []
 
 
 def test_keys_list_shows_the_last_use(run, api, tenant):
     issue_code(api, tenant.link_key, "alice")
 
-    result = run("keys", "list", str(tenant.app_id))
+    result = run("keys", "list", str(tenant.app_id), "--json")
 
-    [line] = [line for line in result.output.splitlines() if tenant.link_key[-4:] + " " in line]
-    assert "last used never" not in line
+    [entry] = [e for e in json.loads(result.output) if e["hint"].endswith(tenant.link_key[-4:])]
+    assert entry["last_used_at"] is not None
 
 
 def test_keys_revoke_makes_the_key_refused_on_the_live_server(run, api, tenant):
@@ -157,10 +163,10 @@ def test_revoked_key_stays_in_the_listing_as_revoked(run, tenant):
     created = run("keys", "create", str(tenant.app_id), "--scope", "user.link", "--name", "old")
     run("keys", "revoke", str(tenant.app_id), field(created.output, "key id"))
 
-    result = run("keys", "list", str(tenant.app_id))
+    result = run("keys", "list", str(tenant.app_id), "--json")
 
-    [line] = [line for line in result.output.splitlines() if "'old'" in line]
-    assert " revoked " in line
+    [entry] = [entry for entry in json.loads(result.output) if entry["name"] == "old"]
+    assert entry["state"] == "revoked"
 
 
 def test_keys_revoke_of_an_unknown_key_is_refused(run, tenant):

@@ -3,6 +3,8 @@ argument; the account then logs in to the dashboard."""
 
 from __future__ import annotations
 
+import json
+
 from userlink_testing.dashboard import dashboard_client, post_form
 
 
@@ -99,7 +101,12 @@ def test_accounts_list_shows_organisations_and_members(run):
     )
 
     result = run("accounts", "list")
+    listed = run("accounts", "list", "--json")
 
     assert result.exit_code == 0, result.output
-    assert "'Platform'" in result.output
-    assert "op@example.com  owner  no totp" in result.output
+    [line] = [line for line in result.output.splitlines() if "op@example.com" in line]
+    assert line.split()[0] == "Platform"
+    [organisation] = json.loads(listed.output)
+    assert organisation["name"] == "Platform"
+    [member] = organisation["members"]
+    assert (member["email"], member["role"], member["totp"]) == ("op@example.com", "owner", False)

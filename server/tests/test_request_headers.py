@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def serve(database_url: str, live) -> Iterator:
+def serve(database_url: str, live, tmp_path) -> Iterator:
     """`userlink serve` as an operator starts it, on the test database, with a redemption limit
     of one a minute; `serve(**settings)` answers its base URL."""
     started: list[subprocess.Popen[bytes]] = []
@@ -60,6 +60,7 @@ def serve(database_url: str, live) -> Iterator:
             "USERLINK_ENVIRONMENT": "test",
             "USERLINK_SECRET_KEY": TEST_SECRET,
             "USERLINK_PORT": str(port),
+            "USERLINK_DATA_DIR": str(tmp_path),
             "USERLINK_RATE_LIMIT_REDEMPTION": "1/minute",
             **{f"USERLINK_{name.upper()}": value for name, value in settings.items()},
         }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from userlink.config import Settings
+from userlink.config import read_settings
 from userlink.http.app import create_app
 
 
 def create_app_from_environment() -> FastAPI:
-    return create_app(Settings())
+    """The settings as every command reads them: USERLINK_* in the environment, then the settings
+    file (USERLINK_ENV_FILE, which `userlink serve` sets for its workers)."""
+    return create_app(read_settings())

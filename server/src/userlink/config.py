@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
+from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
@@ -18,13 +20,35 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+# The settings file a command reads besides the environment (`userlink --env-file PATH`); without
+# one, `<data directory>/userlink.env` when it exists (`make run` writes a development one).
+ENV_FILE_VARIABLE = "USERLINK_ENV_FILE"
+DATA_DIR_VARIABLE = "USERLINK_DATA_DIR"
+ENV_FILE_NAME = "userlink.env"
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/userlink`, else `~/.local/share/userlink`: the same for every command
+    whatever directory it is run from."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "userlink"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="USERLINK_", extra="ignore", hide_input_in_errors=True
     )
 
     environment: Environment = Environment.PRODUCTION
-    database_url: str = "sqlite:///./var/userlink.db"
+    # The default SQLite database and `userlink serve`'s metrics files live here (absolute).
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Empty: SQLite at `<data_dir>/userlink.db`.
+    database_url: str = ""
     # A fixed pool: a few connections per core keep the database busy without sessions idling
     # in transaction; requests beyond it wait on the event loop, holding no thread.
     database_pool_size: int = Field(default=8, ge=1, le=200)
@@ -67,6 +91,15 @@ class Settings(BaseSettings):
     # proxy is trusted: anything able to reach the port could otherwise choose its own bucket.
     forwarded_allow_ips: str = ""
 
+    # Logs (docs/operations.md#logs): JSON lines, or plain text (the default in development); one
+    # line per request unless access_log is off.
+    log_format: LogFormat | None = None
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error|critical)$")
+    access_log: bool = True
+    # `/metrics`: without a token it answers scrapers on this host only (no proxy in between);
+    # with one, any scraper that presents it as a bearer token.
+    metrics_token: SecretStr | None = None
+
     # The dashboard (docs/dashboard.md). Sessions end after this long without a page, and after
     # the absolute limit whatever happens.
     dashboard_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -103,6 +136,23 @@ class Settings(BaseSettings):
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def effective_log_format(self) -> LogFormat:
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.TEXT if self.environment is Environment.DEVELOPMENT else LogFormat.JSON
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'userlink.db'}"
+        return self
+
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:
         if self.environment is Environment.PRODUCTION:
@@ -111,6 +161,46 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "USERLINK_SECRET_KEY must be at least "
                     f"{MIN_SECRET_LENGTH} characters and not the development default "
-                    "outside development (generate one with `userlink secret`)"
+                    "outside development (generate one with `userlink secret`; on a development "
+                    "machine set USERLINK_ENVIRONMENT=development, as `make run` does in "
+                    f"{self.data_dir / ENV_FILE_NAME})"
                 )
         return self
+
+
+def settings_file(explicit: str | None = None) -> Path | None:
+    """The settings file to read: the one named (`--env-file`, or USERLINK_ENV_FILE), else the
+    data directory's `userlink.env` when there is one."""
+    named = explicit or os.environ.get(ENV_FILE_VARIABLE)
+    if named:
+        return Path(named).expanduser().absolute()
+    data_dir = os.environ.get(DATA_DIR_VARIABLE)
+    candidate = (Path(data_dir).expanduser() if data_dir else default_data_dir()) / ENV_FILE_NAME
+    return candidate if candidate.is_file() else None
+
+
+def write_development_file() -> Path | None:
+    """`<data directory>/userlink.env` saying development, unless a settings file is there
+    already (never overwritten); the path written, or None."""
+    data_dir = os.environ.get(DATA_DIR_VARIABLE)
+    directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    path = directory.absolute() / ENV_FILE_NAME
+    if path.exists():
+        return None
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(
+        "# Written by `userlink settings --init-development` (make run): this machine is for\n"
+        "# development, so the development secret key is accepted. Never on a server.\n"
+        "USERLINK_ENVIRONMENT=development\n"
+    )
+    path.chmod(0o600)
+    return path
+
+
+def read_settings(explicit_file: str | None = None) -> Settings:
+    """Settings as every command and the server read them: `USERLINK_*` in the environment
+    first, then the settings file (`settings_file`), then the defaults."""
+    path = settings_file(explicit_file)
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"settings file {path} does not exist")
+    return Settings(_env_file=path)

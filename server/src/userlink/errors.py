@@ -3,7 +3,8 @@
 UserlinkError
 ├── BadRequest (400)            InvalidJson, ...
 ├── Unauthorized (401)          missing or bad credentials
-├── Forbidden (403)             credentials without the right scope, or a rule refusal
+├── Forbidden (403)             credentials without the right scope, or a rule refusal;
+│                               MetricsNotAllowed: /metrics from elsewhere without its token
 ├── NotFound (404)
 ├── Conflict (409)
 ├── PayloadTooLarge (413)
@@ -101,6 +102,14 @@ class ValidationFailed(UserlinkError):
     default_message = "The request body does not have the expected fields."
 
 
+class MetricsNotAllowed(Forbidden):
+    error_code = "METRICS_NOT_ALLOWED"
+    default_message = (
+        "/metrics answers a scraper on this host without a proxy in between, or one presenting "
+        "USERLINK_METRICS_TOKEN as a bearer token."
+    )
+
+
 class NotReady(UserlinkError):
     status_code = 503
     error_code = "NOT_READY"
@@ -111,7 +120,12 @@ class RateLimited(UserlinkError):
     status_code = 429
     error_code = "RATE_LIMITED"
     default_message = "Too many requests; retry later."
+    # The limit's bucket, as the metrics count refusals (`userlink_rate_limit_refusals_total`).
+    default_bucket: ClassVar[str] = "unnamed"
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+    def __init__(
+        self, message: str | None = None, *, retry_after: int = 60, bucket: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.bucket = bucket or self.default_bucket

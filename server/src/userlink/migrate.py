@@ -74,3 +74,40 @@ def upgrade(database_url: str, revision: str = "head") -> Upgrade:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+@dataclass(frozen=True)
+class Step:
+    revision: str
+    down_revision: str | None
+    description: str
+
+
+def history() -> list[Step]:
+    """Every migration this code ships, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    steps = [
+        Step(
+            revision=str(found.revision),
+            down_revision=str(found.down_revision) if found.down_revision else None,
+            description=" ".join((found.doc or "").split()),
+        )
+        for found in script.walk_revisions()
+    ]
+    return list(reversed(steps))
+
+
+def applied(current: str | None) -> set[str]:
+    """The migrations a database at `current` has had (this code's linear history)."""
+    if current is None:
+        return set()
+    revisions = [step.revision for step in history()]
+    if current not in revisions:
+        return set()
+    return set(revisions[: revisions.index(current) + 1])
+
+
+def pending(current: str | None) -> list[str]:
+    """What `upgrade` would apply to a database at `current`, oldest first."""
+    done = applied(current)
+    return [step.revision for step in history() if step.revision not in done]

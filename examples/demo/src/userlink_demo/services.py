@@ -124,10 +124,12 @@ def _clean_environ() -> dict[str, str]:
     }
 
 
-def _platform_environ(database_url: str) -> dict[str, str]:
+def _platform_environ(database_url: str, data_dir: Path) -> dict[str, str]:
     return _clean_environ() | {
         "USERLINK_ENVIRONMENT": "development",
         "USERLINK_DATABASE_URL": database_url,
+        # The demo's own data directory: its metrics files, and no settings file of the user's.
+        "USERLINK_DATA_DIR": str(data_dir),
     }
 
 
@@ -261,7 +263,7 @@ def running_environment(
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'userlink.db'}"
-    platform_environ = _platform_environ(database_url)
+    platform_environ = _platform_environ(database_url, workdir / "userlink-data")
     services: list[Service] = []
     try:
         progress("migrating the platform database")

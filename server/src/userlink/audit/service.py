@@ -32,7 +32,9 @@ class AuditLog:
         self._pending: list[dict[str, Any]] = []
         # Written before the flush (an undo writes its events at once): the flush returns them
         # with the rest, so the webhooks outbox sees every event of the transaction.
-        self._written: list[dict[str, Any]] = []
+        self._written_early: list[dict[str, Any]] = []
+        # The events written so far, by name: counted in the metrics once the transaction commits.
+        self.written: list[str] = []
 
     def record(
         self,
@@ -68,7 +70,7 @@ class AuditLog:
         undo_id = self._repository.append_once(undo)
         if undo_id is None:
             raise EventAlreadyUndone()
-        self._written += pending
+        self._written_early += pending
         return undo_id
 
     def _append(
@@ -101,8 +103,10 @@ class AuditLog:
         is written from them)."""
         pending, self._pending = self._pending, []
         self._repository.append(pending)
-        written, self._written = self._written, []
-        return written + pending
+        early, self._written_early = self._written_early, []
+        every = early + pending
+        self.written.extend(record["event"] for record in every)
+        return every
 
 
 @dataclass(frozen=True)

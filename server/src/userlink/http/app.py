@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from ipaddress import ip_address
 
-from fastapi import Depends, FastAPI, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from userlink import migrate
 from userlink.config import Settings
-from userlink.errors import NotReady, UserlinkError
+from userlink.errors import MetricsNotAllowed, NotReady, UserlinkError
 from userlink.http.api_docs import mount_api_docs
 from userlink.http.credentials import refuse_api_key_header
 from userlink.http.dashboard.routes import mount_dashboard
@@ -25,6 +28,7 @@ from userlink.http.middleware import (
 from userlink.http.transactions import Runner, UseCaseRunner, run
 from userlink.kit.clock import Clock, SystemClock
 from userlink.kit.heap import settle_startup_heap
+from userlink.kit.metrics import CONTENT_TYPE
 from userlink.runtime import Runtime, build_runtime
 from userlink.unit_of_work import UnitOfWork
 from userlink.webhooks.worker import BackgroundWorker, Worker
@@ -145,6 +149,26 @@ def create_app_for(runtime: Runtime) -> FastAPI:
             )
         return {"status": "ready", "migration": str(found)}
 
+    token = runtime.settings.metrics_token
+    metrics_token = token.get_secret_value() if token else None
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics (every worker's), for a scraper on this host or with the token",
+        response_class=Response,
+        responses={
+            200: {"content": {CONTENT_TYPE: {}}, "description": "The Prometheus text format."},
+            **error_responses(MetricsNotAllowed),
+        },
+    )
+    async def metrics(request: Request) -> Response:
+        if not metrics_allowed(request, metrics_token):
+            raise MetricsNotAllowed()
+        # Under several workers this reads every worker's files: off the event loop.
+        body = await anyio.to_thread.run_sync(runtime.metrics.exposition)
+        return Response(body, media_type=CONTENT_TYPE)
+
     # Routes are matched in order, one pattern after another: the API's first, then the pages
     # (measured: the dashboard's 40 routes ahead of them cost GET /health a fifth of its rate).
     mount_api_docs(app)
@@ -154,5 +178,27 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     # the router with repeated slashes merged.
     app.add_middleware(MergeSlashesMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_body_bytes)
-    app.add_middleware(RequestRefMiddleware)
+    app.add_middleware(
+        RequestRefMiddleware,
+        metrics=runtime.metrics,
+        log_requests=runtime.settings.access_log,
+    )
     return app
+
+
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+def metrics_allowed(request: Request, token: str | None) -> bool:
+    """With a token: a request presenting it (`Authorization: Bearer …`). Without: a client on
+    this host that came through no proxy (a proxy on this host would otherwise open /metrics to
+    whoever reaches the proxy)."""
+    if token is not None:
+        presented = request.headers.get("authorization", "")
+        return hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
+    if any(name in request.headers for name in FORWARDING_HEADERS) or request.client is None:
+        return False
+    try:
+        return ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from userlink import errors
+from userlink.http.observability import note_refusal
 
 logger = logging.getLogger("userlink")
 
@@ -102,6 +103,7 @@ def allowed_methods(request: Request) -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.UserlinkError)
     async def _domain(request: Request, exc: errors.UserlinkError) -> JSONResponse:
+        note_refusal(request, exc)
         # Rate limits and requests still running say when to come back.
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
@@ -114,6 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error: errors.UserlinkError = errors.InvalidJson()
         else:
             error = errors.ValidationFailed()
+        note_refusal(request, error)
         return envelope(request, error.status_code, error.error_code, error.message, details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -132,6 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         if error_type is not None:
             error = error_type()
+            note_refusal(request, error)
             return envelope(
                 request, error.status_code, error.error_code, error.message, None, headers
             )
@@ -140,7 +144,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         ref = request_ref(request)
-        logger.exception("unexpected error (ref %s)", ref)
+        logger.exception("unexpected error (ref %s)", ref, extra={"ref": ref})
         error = errors.UserlinkError()
+        note_refusal(request, error)
         # Starlette answers this one outside every middleware, RequestRefMiddleware included.
         return envelope(request, 500, error.error_code, error.message, headers={REF_HEADER: ref})

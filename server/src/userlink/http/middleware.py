@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from time import perf_counter
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -13,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from userlink import errors
 from userlink.http.envelope import REF_HEADER
+from userlink.http.observability import log_request, route_template
+from userlink.kit.metrics import Metrics
 
 # A caller's own request id is kept when it is plainly an id: short, no spaces or markup (it is
 # echoed in headers and stored with identity events, 64 characters at most).
@@ -29,10 +32,15 @@ def inbound_ref(headers: list[tuple[bytes, bytes]]) -> str | None:
 class RequestRefMiddleware:
     """Gives every request a ref, echoed in the `X-Request-Ref` header and every error body:
     the caller's `X-Request-ID` when it is a well-formed id (so logs on both sides line up),
-    else a new UUID."""
+    else a new UUID. Outermost, it also times the request: one observation in the metrics (by
+    method, route template and status) and, when `log_requests`, one log line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics | None = None, log_requests: bool = False
+    ) -> None:
         self.app = app
+        self.metrics = metrics
+        self.log_requests = log_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,15 +48,29 @@ class RequestRefMiddleware:
             return
         ref = inbound_ref(scope["headers"]) or str(uuid.uuid4())
         scope.setdefault("state", {})["ref"] = ref
+        started = perf_counter()
+        # An exception that escapes the app was answered 500 by the framework's outermost layer.
+        status = 500
 
         async def send_with_ref(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", []).append(
                     (REF_HEADER.lower().encode(), ref.encode())
                 )
             await send(message)
 
-        await self.app(scope, receive, send_with_ref)
+        try:
+            await self.app(scope, receive, send_with_ref)
+        finally:
+            elapsed = perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe_request(
+                    scope["method"], route_template(scope), status, elapsed
+                )
+            if self.log_requests:
+                log_request(scope, status, elapsed * 1000, ref)
 
 
 class BodyLimitMiddleware:

@@ -29,6 +29,10 @@ class RateLimit(Protocol):
     """A rate limit a request passes through, in the `limits` library's notation (`30/minute`),
     on one bucket and identity (a client address: never a secret, nor part of one)."""
 
+    @property
+    def bucket(self) -> str:
+        """The bucket's name, as refusals are counted in the metrics."""
+
     def admit(self, limiter: RateLimiter) -> int | None:
         """Before the unit of work: None to go on, else the seconds the client must wait."""
 
@@ -118,7 +122,7 @@ def execute(
     for limit in limits:
         retry_after = limit.admit(limiter)
         if retry_after is not None:
-            raise errors.RateLimited(retry_after=retry_after)
+            raise errors.RateLimited(retry_after=retry_after, bucket=limit.bucket)
     try:
         with unit_of_work() as work:
             return use_case(work)

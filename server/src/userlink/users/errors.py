@@ -15,6 +15,7 @@ class ExternalIdVelocityExceeded(RateLimited):
         "the time in Retry-After. Many restores of one id usually mean your backend sends the "
         "same id for different people."
     )
+    default_bucket = "restores_per_external_id"
     # The refusal is recorded in the identity log; whatever else the request did is undone by
     # the refusing use case before it raises (a claimed code is released).
     keep_changes = True

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from userlink.dashboard_sessions.errors import SessionInvalid
 from userlink.errors import Forbidden, NotFound, UserlinkError, ValidationFailed
+from userlink.http.observability import note_refusal
 from userlink.http.transactions import RateLimit, run, runtime_of
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
@@ -234,6 +235,7 @@ async def as_viewer(
 
 
 def error_page(request: Request, error: UserlinkError) -> Response:
+    note_refusal(request, error)
     if isinstance(error, SessionInvalid):
         login = f"{PREFIX}/login"
         if request.method == "GET":

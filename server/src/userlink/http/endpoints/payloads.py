@@ -25,7 +25,7 @@ from userlink.http.schemas.payloads import (
     UploadIn,
     UploadOut,
 )
-from userlink.http.transactions import run
+from userlink.http.transactions import run, runtime_of
 from userlink.installs.errors import InstallNotFound
 from userlink.kit.clock import iso_utc
 from userlink.kit.ids import parse_id
@@ -79,6 +79,7 @@ async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) 
     result = await run(
         request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
     )
+    runtime_of(request).metrics.count_payloads(r.status for r in result.results)
     answer: dict[str, Any] = {
         "is_remote_enabled": result.is_remote_enabled,
         "results": [{"id": r.client_id, "status": r.status} for r in result.results],
