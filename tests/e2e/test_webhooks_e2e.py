@@ -280,3 +280,51 @@ def test_a_platform_killed_after_the_commit_loses_nothing(
         wait_for(lambda: len(receiver.received) == 1, what="the delivery after the crash")
     finally:
         receiver.stop()
+
+
+def test_a_phone_displaced_by_a_restore_becomes_a_notice_at_the_customer_backend(
+    platform: Platform, live: LiveServer, tmp_path: Path
+) -> None:
+    """The issue's loop: a restore on a new phone takes the active role from the old one; the
+    platform signs `install.displaced` (old and new install, the reason) and the reference
+    backend verifies it and keeps a notice for its user ("signed in on another phone")."""
+    platform.serve()
+    platform.worker()
+    app_id, link_key, hooks_key = app_with_keys(live)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    receiver_url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/userlink"
+    with httpx.Client(base_url=platform.url, timeout=30) as api:
+        endpoint = create_endpoint(api, hooks_key, receiver_url, ["install.displaced"])
+        customer = CustomerBackendProcess(
+            sock,
+            CustomerSettings.model_validate(
+                {
+                    "platform_url": platform.url,
+                    "app_id": app_id,
+                    "api_key": link_key,
+                    "database_url": f"sqlite:///{tmp_path / 'customer.db'}",
+                    "attestation": "development",
+                    "webhook_secret": endpoint["secret"],
+                }
+            ),
+        )
+        try:
+            old_phone = redeem(api, issue_code(api, link_key, "dora"))
+            new_phone = redeem(api, issue_code(api, link_key, "dora"))
+
+            wait_for(lambda: bool(customer.backend.webhooks.received()), what="the webhook")
+            [(_, event_type)] = customer.backend.webhooks.received()
+            assert event_type == "install.displaced"
+            [notice] = customer.backend.webhooks.notices_of(str(old_phone["user_id"]))
+            assert notice.displaced_install_id == str(old_phone["install_id"])
+            [message] = api.get(
+                f"/v2/webhooks/{endpoint['id']}/messages", headers=bearer(hooks_key)
+            ).json()["messages"]
+            details = message["payload"]["data"]["details"]
+            assert (details["new_install_id"], details["reason"]) == (
+                str(new_phone["install_id"]),
+                "newer_install",
+            )
+        finally:
+            customer.stop()
