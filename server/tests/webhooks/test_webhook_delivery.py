@@ -10,6 +10,7 @@ import json
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 from standardwebhooks.webhooks import Webhook
 
@@ -324,3 +325,36 @@ def test_outside_development_private_addresses_and_http_are_refused_at_delivery(
     assert outcome.status_code is None
     assert outcome.error is not None
     assert outcome.error.startswith("Refused")
+
+
+def backlog(api: httpx.Client) -> dict[str, float]:
+    answer = api.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    return {
+        sample.labels["status"]: sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+        if sample.name == "userlink_webhook_messages"
+    }
+
+
+def test_the_metrics_show_the_backlog_and_the_dead_letters(
+    hooks: LiveServer,
+    hooks_api: httpx.Client,
+    hooks_tenant: HooksTenant,
+    receiver: Receiver,
+    delivery: Worker,
+) -> None:
+    create_endpoint(hooks_api, hooks_tenant.hooks_key, receiver.url)
+    receiver.answer(*[Answer(500)] * 100)  # every attempt fails
+    issue_code(hooks_api, hooks_tenant.link_key, "gina")
+    issue_code(hooks_api, hooks_tenant.link_key, "hugo")
+
+    assert backlog(hooks_api) == {"pending": 2, "dead": 0}
+    assert delivery.run_once() == 2
+    assert backlog(hooks_api) == {"pending": 2, "dead": 0}  # failed once, to be retried
+
+    for _ in range(40):  # past the last attempt, three days on: dead letters
+        hooks.clock.advance(hours=8)
+        delivery.run_once()
+    assert backlog(hooks_api) == {"pending": 0, "dead": 2}

@@ -31,6 +31,7 @@ from userlink.kit.heap import settle_startup_heap
 from userlink.kit.metrics import CONTENT_TYPE
 from userlink.runtime import Runtime, build_runtime
 from userlink.unit_of_work import UnitOfWork
+from userlink.webhooks import service as webhooks_service
 from userlink.webhooks.worker import BackgroundWorker, Worker
 
 DESCRIPTION = """
@@ -165,6 +166,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     async def metrics(request: Request) -> Response:
         if not metrics_allowed(request, metrics_token):
             raise MetricsNotAllowed()
+        runtime.metrics.webhook_backlog(await run(request, webhooks_service.backlog))
         # Under several workers this reads every worker's files: off the event loop.
         body = await anyio.to_thread.run_sync(runtime.metrics.exposition)
         return Response(body, media_type=CONTENT_TYPE)

@@ -15,6 +15,7 @@ What is counted, and where (docs/operations.md#metrics):
 - rate-limit refusals by bucket: the request runner;
 - payloads stored by status (processed, held apart as not_processed, duplicate): the upload;
 - database connections in use: the pool's checkout and checkin.
+- the webhook outbox (pending, dead): read from the database when /metrics is scraped.
 """
 
 from __future__ import annotations
@@ -101,6 +102,14 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        # Read from the database at each scrape (one statement), by the process that answers it.
+        self._webhook_messages = Gauge(
+            "userlink_webhook_messages",
+            "Webhook messages in the outbox: pending (the backlog) and dead (given up).",
+            ("status",),
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
         # Children by label values: a request costs a dict lookup, not a label resolution.
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._event_children: dict[str, Any] = {}
@@ -138,6 +147,10 @@ class Metrics:
 
     def pool_size(self, connections: int) -> None:
         self._pool_size.set(connections)
+
+    def webhook_backlog(self, counts: dict[str, int]) -> None:
+        for status, count in counts.items():
+            self._webhook_messages.labels(status).set(count)
 
     def exposition(self) -> bytes:
         """The Prometheus text format: this process's metrics, or every worker's."""

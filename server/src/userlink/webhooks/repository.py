@@ -20,6 +20,17 @@ class WebhookRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    def count_unfinished(self) -> dict[str, int]:
+        """Messages still to deliver (pending) and given up (dead), over every app."""
+        query = (
+            select(messages.c.status, func.count())
+            .where(messages.c.status.in_((Status.PENDING, Status.DEAD)))
+            .group_by(messages.c.status)
+        )
+        counts = {Status.PENDING: 0, Status.DEAD: 0}
+        counts.update({row[0]: int(row[1]) for row in self._connection.execute(query)})
+        return counts
+
     # Endpoints
 
     def add_endpoint(self, values: dict[str, Any]) -> None:

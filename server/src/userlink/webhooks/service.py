@@ -394,6 +394,11 @@ def event_data(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def backlog(work: UnitOfWork) -> dict[str, int]:
+    """The outbox's messages waiting for delivery and its dead letters (the metrics' backlog)."""
+    return WebhookRepository(work.connection).count_unfinished()
+
+
 def enqueue(work: UnitOfWork, events: Sequence[dict[str, Any]]) -> None:
     """The outbox rows of the events a unit of work flushes, in its transaction: one per event
     and enabled endpoint of the event's app subscribed to its type, in one INSERT."""
