@@ -220,11 +220,12 @@ def _statements(runtime):
         event.remove(runtime.database.engine, "before_cursor_execute", record)
 
 
-def test_a_displacing_restore_costs_one_statement_more_than_a_creation_and_one_audit_insert(
+def test_a_displacing_restore_costs_two_statements_more_than_a_creation_and_one_audit_insert(
     api, tenant, runtime
 ):
-    """The only extra statement of a restore that displaces the active phone is the UPDATE that
-    takes the role from it; its `install.displaced` rides in the transaction's one audit INSERT."""
+    """A restore that displaces the active phone reads the user's live installs (a creation
+    skips it: a new user has none) and takes the role with one UPDATE; its `install.displaced`
+    rides in the transaction's one audit INSERT."""
     first_code = issue_code(api, tenant.link_key, "alice")
     second_code = issue_code(api, tenant.link_key, "alice")
     redeem(api, issue_code(api, tenant.link_key, "bob"))  # the app is in the lookups now
@@ -235,5 +236,5 @@ def test_a_displacing_restore_costs_one_statement_more_than_a_creation_and_one_a
 
     audit_inserts = [s for s in restore if "INSERT INTO audit_events" in s]
     assert len(audit_inserts) == 1
-    assert len(restore) == len(creation) + 1
+    assert len(restore) == len(creation) + 2
     assert len(_details(runtime)) == 1
