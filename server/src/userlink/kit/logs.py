@@ -16,7 +16,10 @@ _STANDARD = frozenset(
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"time", "level", "logger", "message", ...extra fields, "exception"}` on one line."""
+    """`{"time", "level", "logger", "message", ...extra fields, "exception"}` on one line.
+
+    Every request writes one of these lines, so it is built with few steps: the extra fields
+    found by one set difference (in C), the time text reused within the second."""
 
     def format(self, record: logging.LogRecord) -> str:
         fields = record.__dict__
@@ -26,20 +29,25 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in fields.items():
-            if key not in _STANDARD and key[0] != "_" and key != "color_message":
-                entry[key] = value
+        if fields.keys() - _STANDARD:
+            for key, value in fields.items():
+                if key not in _STANDARD and key[0] != "_" and key != "color_message":
+                    entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+_second_text: tuple[int, str] = (-1, "")
+
+
 def _utc(created: float) -> str:
     """ISO 8601 in UTC to the millisecond (`2026-01-31T12:00:00.123Z`)."""
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-        + f".{int(created % 1 * 1000):03d}Z"
-    )
+    global _second_text
+    second = int(created)
+    if _second_text[0] != second:
+        _second_text = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_second_text[1]}.{int(created % 1 * 1000):03d}Z"
 
 
 def logging_config(log_format: str, level: str) -> dict[str, Any]:
