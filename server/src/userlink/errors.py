@@ -26,6 +26,8 @@ class UserlinkError(Exception):
     default_message: ClassVar[str] = "Internal error."
     # A refusal normally undoes the unit of work; set on errors whose audit record must stay.
     keep_changes: ClassVar[bool] = False
+    # Set on errors answered with a `Retry-After` header (their `retry_after`, in seconds).
+    sends_retry_after: ClassVar[bool] = False
 
     def __init__(self, message: str | None = None, *, details: Any = None) -> None:
         self.message = message or self.default_message
@@ -120,6 +122,7 @@ class RateLimited(UserlinkError):
     status_code = 429
     error_code = "RATE_LIMITED"
     default_message = "Too many requests; retry later."
+    sends_retry_after = True
     # The limit's bucket, as the metrics count refusals (`userlink_rate_limit_refusals_total`).
     default_bucket: ClassVar[str] = "unnamed"
 

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from ipaddress import ip_address
+from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request, Response
@@ -20,12 +21,14 @@ from userlink.http.credentials import refuse_api_key_header
 from userlink.http.dashboard.routes import mount_dashboard
 from userlink.http.endpoints import auth_codes, legacy, payloads, reports, sdk, users, webhooks
 from userlink.http.envelope import error_responses, install_error_handlers
+from userlink.http.examples import examples, restore_examples
 from userlink.http.grouped_writes import GroupedWritesRunner
 from userlink.http.middleware import (
     BodyLimitMiddleware,
     MergeSlashesMiddleware,
     RequestRefMiddleware,
 )
+from userlink.http.schemas import examples as ex
 from userlink.http.transactions import Runner, UseCaseRunner, run
 from userlink.kit.clock import Clock, SystemClock
 from userlink.kit.heap import settle_startup_heap
@@ -99,6 +102,16 @@ def create_app_for(runtime: Runtime) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
 
+    api_routers = (
+        auth_codes.router,
+        legacy.router,
+        users.router,
+        payloads.router,
+        reports.router,
+        webhooks.router,
+    )
+    sdk_routers = (auth_codes.sdk_router, sdk.router, legacy.sdk_router, payloads.sdk_router)
+
     # Routes are matched in order, and each included router costs a check: the probes first (a
     # handful of plain routes, hit every few seconds), then the devices' routes, the busiest,
     # then the server-to-server ones (measured: /health behind the ten API routers ran at 0.6 times
@@ -109,6 +122,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         tags=["operations"],
         summary="Liveness: the process answers",
         responses=error_responses(UserlinkError),
+        openapi_extra=examples(response=ex.HEALTH),
     )
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -118,6 +132,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         tags=["operations"],
         summary="Liveness for orchestrators: the process answers (no database)",
         responses=error_responses(UserlinkError),
+        openapi_extra=examples(response=ex.HEALTH),
     )
     async def live() -> dict[str, str]:
         return {"status": "ok"}
@@ -129,6 +144,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         tags=["operations"],
         summary="Readiness: the database answers and is at this code's migration",
         responses=error_responses(NotReady),
+        openapi_extra=examples(response=ex.READY),
     )
     async def ready(request: Request) -> dict[str, str]:
         def check(work: UnitOfWork) -> str | None:
@@ -154,7 +170,10 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         summary="Prometheus metrics (every worker's), for a scraper on this host or with the token",
         response_class=Response,
         responses={
-            200: {"content": {CONTENT_TYPE: {}}, "description": "The Prometheus text format."},
+            200: {
+                "content": {CONTENT_TYPE: {"example": ex.METRICS}},
+                "description": "The Prometheus text format.",
+            },
             **error_responses(MetricsNotAllowed),
         },
     )
@@ -170,14 +189,22 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         return Response(body, media_type=CONTENT_TYPE)
 
     sdk_guard = [Depends(refuse_api_key_header)]
-    for sdk_router in (auth_codes.sdk_router, sdk.router, legacy.sdk_router, payloads.sdk_router):
+    for sdk_router in sdk_routers:
         app.include_router(sdk_router, dependencies=sdk_guard)
-    app.include_router(auth_codes.router)
-    app.include_router(legacy.router)
-    app.include_router(users.router)
-    app.include_router(payloads.router)
-    app.include_router(reports.router)
-    app.include_router(webhooks.router)
+    for router in api_routers:
+        app.include_router(router)
+
+    generate_openapi = app.openapi
+    # The routers' routes as declared (the app holds them as included routers) and the app's own.
+    documented = [*app.routes, *(r for group in (*api_routers, *sdk_routers) for r in group.routes)]
+
+    def openapi() -> dict[str, Any]:
+        # Generated once, on the first request for it, then kept (FastAPI's own cache).
+        if app.openapi_schema is None:
+            restore_examples(generate_openapi(), documented)
+        return app.openapi_schema or generate_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     # The pages last (measured: the dashboard's 40 routes ahead of the API's cost GET /health a
     # fifth of its rate).

@@ -23,10 +23,20 @@ REF_HEADER = "X-Request-Ref"
 
 
 class ErrorBody(BaseModel):
-    message: str = Field(examples=["Install was not found by the install ID provided."])
-    errorCode: str = Field(examples=["INSTALL_NOT_FOUND"])
+    message: str = Field(
+        description="What went wrong, for a person to read; may change, so match on errorCode.",
+        examples=["Install was not found by the install ID provided."],
+    )
+    errorCode: str = Field(
+        description="The stable UPPER_SNAKE code of the error (docs/api.md lists them all).",
+        examples=["INSTALL_NOT_FOUND"],
+    )
     ref: str = Field(description="Request reference; quote it when asking for support.")
-    details: Any | None = None
+    details: Any | None = Field(
+        default=None,
+        description="Only with `VALIDATION_ERROR` and `INVALID_JSON`: one `{loc, msg, type}` "
+        "per problem found in the request (never the value sent).",
+    )
 
 
 # What any route with a JSON body can answer about the body itself.
@@ -36,22 +46,49 @@ BODY_ERRORS: tuple[type[errors.UserlinkError], ...] = (
     errors.PayloadTooLarge,
 )
 
+# The example error of every response: a fixed ref, as a real one looks.
+EXAMPLE_REF = "3f2b8c1e-6d4a-4f0e-9b7a-2c5d8e1f4a60"
+
 
 def error_responses(*error_types: type[errors.UserlinkError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for a route: each status with the errorCodes it can carry."""
+    """OpenAPI `responses` for a route: each status with the errorCodes it can carry, an example
+    body (its first error), and `Retry-After` where one of them sends it (every 429)."""
     by_status: dict[int, list[type[errors.UserlinkError]]] = {}
     all_types: tuple[type[errors.UserlinkError], ...] = (*error_types, errors.ValidationFailed)
     for error_type in all_types:
         by_status.setdefault(error_type.status_code, []).append(error_type)
     return {
-        status: {
-            "model": ErrorBody,
-            "description": "; ".join(
-                f"`{e.error_code}`: {e.default_message}" for e in dict.fromkeys(types)
-            ),
-        }
+        status: _error_response(list(dict.fromkeys(types)))
         for status, types in sorted(by_status.items())
     }
+
+
+def _error_response(types: list[type[errors.UserlinkError]]) -> dict[str, Any]:
+    first = types[0]
+    response: dict[str, Any] = {
+        "model": ErrorBody,
+        "description": "; ".join(f"`{e.error_code}`: {e.default_message}" for e in types),
+        "content": {
+            "application/json": {
+                "example": {
+                    "message": first.default_message,
+                    "errorCode": first.error_code,
+                    "ref": EXAMPLE_REF,
+                }
+            }
+        },
+    }
+    waits = [f"`{e.error_code}`" for e in types if e.sends_retry_after]
+    if waits:
+        response["headers"] = {
+            "Retry-After": {
+                "description": f"With {', '.join(waits)}: how many seconds to wait before "
+                "sending the request again.",
+                "schema": {"type": "integer", "minimum": 0},
+                "example": 1 if first.status_code == 409 else 60,
+            }
+        }
+    return response
 
 
 def request_ref(request: Request) -> str:

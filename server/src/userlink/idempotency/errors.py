@@ -25,6 +25,7 @@ class IdempotencyKeyInProgress(Conflict):
         "A request with this Idempotency-Key is still running; retry after the time in "
         "Retry-After to get its answer."
     )
+    sends_retry_after = True
 
     def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
         super().__init__(message)

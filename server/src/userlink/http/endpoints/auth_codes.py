@@ -26,9 +26,11 @@ from userlink.http.credentials import API_KEY_ERRORS, LinkKey, code_attempts
 from userlink.http.endpoints.previews import code_preview_out
 from userlink.http.endpoints.sdk import sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.examples import examples
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.auth_codes import (
     AuthCodeRequest,
     AuthCodeResponse,
@@ -63,7 +65,9 @@ sdk_router = APIRouter(prefix="/sdk/v1", tags=["sdk"], route_class=JsonRoute)
         CodeChallengeRequired,
         CodeChallengeNotEnabled,
     ),
-    openapi_extra=idempotency.OPENAPI,
+    openapi_extra=examples(
+        request=ex.AUTH_CODE_REQUEST, response=ex.AUTH_CODE_RESPONSE, extra=idempotency.OPENAPI
+    ),
     summary="Get a short-lived, single-use authentication code for one of your users",
 )
 async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey) -> Response:
@@ -103,6 +107,7 @@ async def issue_auth_code(request: Request, body: AuthCodeRequest, key: LinkKey)
         CodeChallengeRequired,
         CodeChallengeNotEnabled,
     ),
+    openapi_extra=examples(request=ex.AUTH_CODE_REQUEST, response=ex.CODE_PREVIEW),
     summary="What a code for this external id would do, without minting one",
     description="Same body and refusals as `POST /users/auth-code`; writes nothing and is not "
     "counted against any limit. Whether redeeming would create or restore a user, the user's "
@@ -140,6 +145,7 @@ async def preview_auth_code(request: Request, body: AuthCodeRequest, key: LinkKe
         ExternalIdVelocityExceeded,
         *BODY_ERRORS,
     ),
+    openapi_extra=examples(request=ex.REDEEM_REQUEST, response=ex.REDEEM_RESPONSE),
     summary="Redeem an authentication code: create the user, or restore it on this install",
 )
 async def redeem_auth_code(request: Request, body: RedeemRequest) -> Response:

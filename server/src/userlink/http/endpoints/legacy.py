@@ -30,9 +30,12 @@ from userlink.http.credentials import (
 from userlink.http.endpoints.previews import link_preview_out
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS, sdk_configuration
 from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.examples import examples
 from userlink.http.middleware import require_json, require_json_if_any
+from userlink.http.parameters import InstallId
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.common import credentials_out, device_facts
 from userlink.http.schemas.legacy import (
     ConfirmIn,
@@ -99,11 +102,13 @@ def state_out(request: Request, user: User, install: Install) -> Response:
         UserlinkingNotConfigured,
         *idempotency.ERRORS,
     ),
-    openapi_extra=idempotency.OPENAPI,
+    openapi_extra=examples(
+        request=ex.LINK_REQUEST, response=ex.LINK_RESPONSE, extra=idempotency.OPENAPI
+    ),
     summary="Link an install id (from the SDK's linker) to one of your users",
 )
 async def link_install(
-    request: Request, install_id: str, body: LinkRequest, key: LinkKey
+    request: Request, install_id: InstallId, body: LinkRequest, key: LinkKey
 ) -> Response:
     parsed = parse_id(install_id)
     once = idempotency.once(request, body)
@@ -137,11 +142,12 @@ async def link_install(
         CannotLinkExistingPersonToOtherPerson,
         UserlinkingNotConfigured,
     ),
+    openapi_extra=examples(request=ex.LINK_REQUEST, response=ex.LINK_PREVIEW),
     summary="What linking this install to one of your users would do, without linking it",
     description="Same body and refusals as the link (the velocity limit aside); writes nothing.",
 )
 async def preview_link(
-    request: Request, install_id: str, body: LinkRequest, key: LinkKey
+    request: Request, install_id: InstallId, body: LinkRequest, key: LinkKey
 ) -> Response:
     parsed = parse_id(install_id)
     preview = await run(
@@ -166,6 +172,7 @@ async def preview_link(
         RateLimited,
         *BODY_ERRORS,
     ),
+    openapi_extra=examples(request=ex.REGISTER_REQUEST, response=ex.REGISTER_RESPONSE, status=201),
     summary="Legacy init: register an install with the app id and app secret (HTTP Basic)",
 )
 async def register_install(request: Request, body: RegisterInstallIn, app: AppSecret) -> Response:
@@ -197,6 +204,7 @@ async def register_install(request: Request, body: RegisterInstallIn, app: AppSe
     response_model=InstallStateOut,
     dependencies=[Depends(require_json_if_any)],
     responses=error_responses(*SDK_AUTH_ERRORS, InstallNotLinked, *BODY_ERRORS),
+    openapi_extra=examples(request=ex.CONFIRM_REQUEST, response=ex.INSTALL_STATE),
     summary="After the app's linker succeeded: confirm the platform shows the link",
 )
 async def confirm_link(
@@ -228,6 +236,7 @@ async def confirm_link(
         AuthCodeVerifierMismatch,
         *BODY_ERRORS,
     ),
+    openapi_extra=examples(request=ex.LINK_WITH_CODE_REQUEST, response=ex.INSTALL_STATE),
     summary="Link this install's unlinked user with an authentication code",
 )
 async def link_with_code(request: Request, body: LinkWithCodeIn, token: AccessToken) -> Response:

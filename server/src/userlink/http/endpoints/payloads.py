@@ -13,9 +13,12 @@ from pydantic_core import PydanticSerializationError, to_json
 from userlink.http.credentials import API_KEY_ERRORS, AccessToken, LinkKey, ReadKey
 from userlink.http.endpoints.sdk import SDK_AUTH_ERRORS
 from userlink.http.envelope import BODY_ERRORS, error_responses, request_ref
+from userlink.http.examples import examples
 from userlink.http.middleware import require_json
+from userlink.http.parameters import PAGE_SIZE, UserId
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.common import displacement_out
 from userlink.http.schemas.payloads import (
     HeldOut,
@@ -64,6 +67,7 @@ router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
         InvalidPayloadBody,
         InvalidTimestamp,
     ),
+    openapi_extra=examples(request=ex.UPLOAD_REQUEST, response=ex.UPLOAD_RESPONSE),
     summary="Upload a batch of payloads; only the active install's are processed",
 )
 async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) -> Response:
@@ -95,11 +99,12 @@ async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) 
     "/v2/users/{user_id}/timeline",
     response_model=TimelineOut,
     responses=error_responses(*API_KEY_ERRORS, UserNotFound, InvalidCursor),
+    openapi_extra=examples(response=ex.TIMELINE),
     summary="The user's timeline: processed payloads of all its installs, oldest first",
 )
 async def get_timeline(
     request: Request,
-    user_id: str,
+    user_id: UserId,
     key: ReadKey,
     cursor: Annotated[
         str | None,
@@ -109,7 +114,7 @@ async def get_timeline(
             "`INVALID_CURSOR`).",
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description=PAGE_SIZE)] = 100,
 ) -> Response:
     parsed = parse_id(user_id)
     page = await run(
@@ -152,12 +157,13 @@ HELD_ERRORS = (*API_KEY_ERRORS, UserNotFound, InstallNotFound, InvalidTimeRange)
     "/v2/users/{user_id}/held-payloads",
     response_model=HeldOut,
     responses=error_responses(*HELD_ERRORS, InvalidCursor),
+    openapi_extra=examples(response=ex.HELD),
     summary="Payloads the user's installs sent while inactive (displaced): held apart from the "
     "timeline, in timeline order",
 )
 async def get_held_payloads(
     request: Request,
-    user_id: str,
+    user_id: UserId,
     key: ReadKey,
     install_id: Annotated[
         str | None, Query(max_length=64, description="Only this install's held payloads.")
@@ -172,7 +178,7 @@ async def get_held_payloads(
         str | None,
         Query(max_length=200, description="Opaque: a `next_cursor` this route returned."),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description=PAGE_SIZE)] = 100,
 ) -> Response:
     parsed = parse_id(user_id)
     which = _held_filter(install_id, since, until)
@@ -207,11 +213,12 @@ async def get_held_payloads(
     response_model=MergeOut,
     dependencies=[Depends(require_json)],
     responses=error_responses(*HELD_ERRORS, *BODY_ERRORS),
+    openapi_extra=examples(request=ex.MERGE_REQUEST, response=ex.MERGE_RESPONSE),
     summary="Move held payloads (all, or of one install and a time range) into the timeline, in "
     "order; merging again merges nothing new",
 )
 async def merge_held_payloads(
-    request: Request, user_id: str, body: MergeIn, key: LinkKey
+    request: Request, user_id: UserId, body: MergeIn, key: LinkKey
 ) -> Response:
     parsed = parse_id(user_id)
     which = _held_filter(body.install_id, body.since, body.until)

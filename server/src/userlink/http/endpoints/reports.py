@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from userlink.http.credentials import API_KEY_ERRORS, ReadKey
 from userlink.http.envelope import error_responses
+from userlink.http.examples import examples
 from userlink.http.responses import model_response
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.reports import MigrationReportOut, SdkVersionLineOut
 from userlink.http.transactions import run
 from userlink.reports import service as reports
@@ -23,12 +25,16 @@ router = APIRouter(tags=["server-to-server"])
     "/v2/reports/migration",
     response_model=MigrationReportOut,
     responses=error_responses(*API_KEY_ERRORS, InvalidReportWindow),
+    openapi_extra=examples(response=ex.MIGRATION_REPORT),
     summary="How far your users moved from the legacy flow to authentication codes",
 )
 async def migration_report(
     request: Request,
     key: ReadKey,
-    window_days: Annotated[int, Query(ge=1, le=365)] = reports.DEFAULT_WINDOW_DAYS,
+    window_days: Annotated[
+        int,
+        Query(ge=1, le=365, description="'Recently' means seen within this many days."),
+    ] = reports.DEFAULT_WINDOW_DAYS,
 ) -> Response:
     report = await run(
         request,

@@ -8,9 +8,11 @@ from userlink.api_keys.errors import ApiKeyNotAllowed
 from userlink.errors import MissingCredentials, RateLimited
 from userlink.http.credentials import AccessToken, credential_failures, refuse_api_key
 from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.examples import examples
 from userlink.http.middleware import require_json
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.common import (
     ConfigurationOut,
     RefreshIn,
@@ -66,6 +68,7 @@ SDK_AUTH_ERRORS = (
         RateLimited,
         *BODY_ERRORS,
     ),
+    openapi_extra=examples(request=ex.REFRESH_REQUEST, response=ex.REFRESH_RESPONSE),
     summary="Exchange a refresh token for new credentials (the refresh token rotates)",
 )
 async def refresh_token(request: Request, body: RefreshIn) -> Response:
@@ -87,6 +90,7 @@ async def refresh_token(request: Request, body: RefreshIn) -> Response:
     "/status",
     response_model=StatusOut,
     responses=error_responses(*SDK_AUTH_ERRORS),
+    openapi_extra=examples(response=ex.STATUS),
     summary="The install's status: linked, active (is_remote_enabled), configuration",
 )
 async def status(request: Request, token: AccessToken) -> Response:

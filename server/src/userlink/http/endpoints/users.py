@@ -18,7 +18,10 @@ from userlink.audit.service import RecordedEvent
 from userlink.http import idempotency
 from userlink.http.credentials import API_KEY_ERRORS, AdminKey, DeleteKey, ReadKey
 from userlink.http.envelope import error_responses
+from userlink.http.examples import examples
+from userlink.http.parameters import PAGE_SIZE, EventId, UserId
 from userlink.http.responses import model_response
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.users import EventsOut, InstallOut, UndoOut, UserOut
 from userlink.http.transactions import run
 from userlink.idempotency.errors import IdempotencyKeyInvalid
@@ -67,11 +70,14 @@ def user_out(record: UserRecord) -> Response:
     "/v2/users",
     response_model=UserOut,
     responses=error_responses(*API_KEY_ERRORS, UserNotFound),
+    openapi_extra=examples(response=ex.USER),
     summary="Look a user up by your external id",
 )
 async def find_user(
     request: Request,
-    external_id: Annotated[str, Query(min_length=1, max_length=1024)],
+    external_id: Annotated[
+        str, Query(min_length=1, max_length=1024, description="Your id of the user.")
+    ],
     key: ReadKey,
 ) -> Response:
     record = await run(
@@ -86,9 +92,10 @@ async def find_user(
     "/v2/users/{user_id}",
     response_model=UserOut,
     responses=error_responses(*API_KEY_ERRORS, UserNotFound),
+    openapi_extra=examples(response=ex.USER),
     summary="A user with its installs: device class, active flag and why an install is inactive",
 )
-async def get_user(request: Request, user_id: str, key: ReadKey) -> Response:
+async def get_user(request: Request, user_id: UserId, key: ReadKey) -> Response:
     parsed = parse_id(user_id)
     record = await run(
         request,
@@ -105,7 +112,7 @@ async def get_user(request: Request, user_id: str, key: ReadKey) -> Response:
     openapi_extra=idempotency.OPENAPI,
     summary="Erase a user: its installs, links, credentials and payloads",
 )
-async def delete_user(request: Request, user_id: str, key: DeleteKey) -> Response:
+async def delete_user(request: Request, user_id: UserId, key: DeleteKey) -> Response:
     parsed = parse_id(user_id)
     once = idempotency.once(request)
 
@@ -127,11 +134,12 @@ async def delete_user(request: Request, user_id: str, key: DeleteKey) -> Respons
     responses=error_responses(
         *API_KEY_ERRORS, UserNotFound, InvalidEventCursor, InvalidEventType, InvalidTimeFilter
     ),
+    openapi_extra=examples(response=ex.EVENTS),
     summary="The user's identity events (the ledger), newest first, by type and time",
 )
 async def get_user_events(
     request: Request,
-    user_id: str,
+    user_id: UserId,
     key: ReadKey,
     cursor: Annotated[
         str | None,
@@ -141,7 +149,7 @@ async def get_user_events(
             "`INVALID_CURSOR`).",
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500, description=PAGE_SIZE)] = 100,
     type: Annotated[
         list[str] | None,
         Query(
@@ -208,13 +216,14 @@ def event_out(event: RecordedEvent) -> dict[str, Any]:
         UndoBlockedByLaterEvents,
         IdempotencyKeyInvalid,
     ),
+    openapi_extra=examples(response=ex.UNDO),
     summary="Undo a restore or a link within the app's window: the install returns to its "
     "previous user with its payloads",
 )
 async def undo_event(
     request: Request,
-    user_id: str,
-    event_id: str,
+    user_id: UserId,
+    event_id: EventId,
     key: AdminKey,
     idempotency_key: Annotated[
         str | None,

@@ -8,9 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from userlink.http.credentials import API_KEY_ERRORS, WebhooksKey
 from userlink.http.envelope import BODY_ERRORS, error_responses
+from userlink.http.examples import examples
 from userlink.http.middleware import require_json
+from userlink.http.parameters import PAGE_SIZE, EndpointId, MessageId
 from userlink.http.responses import model_response
 from userlink.http.routing import JsonRoute
+from userlink.http.schemas import examples as ex
 from userlink.http.schemas.webhooks import (
     EndpointIn,
     EndpointOut,
@@ -57,6 +60,9 @@ def with_secret(created: EndpointWithSecret, status_code: int = 200) -> Response
     responses=error_responses(
         *API_KEY_ERRORS, *BODY_ERRORS, *INPUT_ERRORS, TooManyWebhookEndpoints
     ),
+    openapi_extra=examples(
+        request=ex.ENDPOINT_REQUEST, response=ex.ENDPOINT_WITH_SECRET, status=201
+    ),
     summary="Create a webhook endpoint; the answer holds its signing secret, shown once",
 )
 async def create_endpoint(request: Request, body: EndpointIn, key: WebhooksKey) -> Response:
@@ -79,6 +85,7 @@ async def create_endpoint(request: Request, body: EndpointIn, key: WebhooksKey) 
     "/v2/webhooks",
     response_model=EndpointsOut,
     responses=error_responses(*API_KEY_ERRORS),
+    openapi_extra=examples(response=ex.ENDPOINTS),
     summary="The app's webhook endpoints",
 )
 async def list_endpoints(request: Request, key: WebhooksKey) -> Response:
@@ -94,9 +101,10 @@ async def list_endpoints(request: Request, key: WebhooksKey) -> Response:
     "/v2/webhooks/{endpoint_id}",
     response_model=EndpointOut,
     responses=error_responses(*API_KEY_ERRORS, WebhookEndpointNotFound),
+    openapi_extra=examples(response=ex.ENDPOINT),
     summary="A webhook endpoint",
 )
-async def get_endpoint(request: Request, endpoint_id: str, key: WebhooksKey) -> Response:
+async def get_endpoint(request: Request, endpoint_id: EndpointId, key: WebhooksKey) -> Response:
     parsed = parse_id(endpoint_id)
     found = await run(
         request,
@@ -113,10 +121,11 @@ async def get_endpoint(request: Request, endpoint_id: str, key: WebhooksKey) -> 
     responses=error_responses(
         *API_KEY_ERRORS, *BODY_ERRORS, *INPUT_ERRORS, WebhookEndpointNotFound
     ),
+    openapi_extra=examples(request=ex.ENDPOINT_PATCH, response={**ex.ENDPOINT, "enabled": False}),
     summary="Change a webhook endpoint's URL, event types, description or enabled flag",
 )
 async def update_endpoint(
-    request: Request, endpoint_id: str, body: EndpointPatch, key: WebhooksKey
+    request: Request, endpoint_id: EndpointId, body: EndpointPatch, key: WebhooksKey
 ) -> Response:
     parsed = parse_id(endpoint_id)
     changes: dict[str, object] = {
@@ -141,7 +150,7 @@ async def update_endpoint(
     responses=error_responses(*API_KEY_ERRORS, WebhookEndpointNotFound),
     summary="Delete a webhook endpoint and its messages",
 )
-async def delete_endpoint(request: Request, endpoint_id: str, key: WebhooksKey) -> Response:
+async def delete_endpoint(request: Request, endpoint_id: EndpointId, key: WebhooksKey) -> Response:
     parsed = parse_id(endpoint_id)
     await run(
         request,
@@ -158,10 +167,11 @@ async def delete_endpoint(request: Request, endpoint_id: str, key: WebhooksKey) 
     responses=error_responses(
         *API_KEY_ERRORS, *BODY_ERRORS, InvalidSecretOverlap, WebhookEndpointNotFound
     ),
+    openapi_extra=examples(request=ex.ROTATE_REQUEST, response=ex.ROTATED),
     summary="A new signing secret (shown once); the previous one signs too during the overlap",
 )
 async def rotate_secret(
-    request: Request, endpoint_id: str, body: RotateSecretIn, key: WebhooksKey
+    request: Request, endpoint_id: EndpointId, body: RotateSecretIn, key: WebhooksKey
 ) -> Response:
     parsed = parse_id(endpoint_id)
     rotated = await run(
@@ -181,15 +191,19 @@ async def rotate_secret(
     "/v2/webhooks/{endpoint_id}/messages",
     response_model=MessagesOut,
     responses=error_responses(*API_KEY_ERRORS, WebhookEndpointNotFound),
+    openapi_extra=examples(response=ex.MESSAGES),
     summary="An endpoint's messages, newest first; `status=dead` lists its dead letters",
 )
 async def list_messages(
     request: Request,
-    endpoint_id: str,
+    endpoint_id: EndpointId,
     key: WebhooksKey,
-    status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
+    status: Annotated[
+        Literal["pending", "delivered", "dead"] | None,
+        Query(description="Only messages in this state (`dead`: the dead letters)."),
+    ] = None,
     before: Annotated[int | None, Query(ge=0, description="A `next_before` from a page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description=PAGE_SIZE)] = 50,
 ) -> Response:
     parsed = parse_id(endpoint_id)
     found = await run(
@@ -213,10 +227,11 @@ async def list_messages(
     responses=error_responses(
         *API_KEY_ERRORS, WebhookEndpointNotFound, WebhookMessageNotFound, WebhookMessagePending
     ),
+    openapi_extra=examples(response=ex.MESSAGE),
     summary="Send a delivered message or a dead letter again (same id and body)",
 )
 async def redeliver(
-    request: Request, endpoint_id: str, message_id: str, key: WebhooksKey
+    request: Request, endpoint_id: EndpointId, message_id: MessageId, key: WebhooksKey
 ) -> Response:
     parsed = parse_id(endpoint_id)
     message = await run(
@@ -232,9 +247,10 @@ async def redeliver(
     status_code=202,
     response_model=MessageOut,
     responses=error_responses(*API_KEY_ERRORS, WebhookEndpointNotFound),
+    openapi_extra=examples(response=ex.TEST_MESSAGE, status=202),
     summary="Queue a `webhook.test` message to this endpoint",
 )
-async def send_test(request: Request, endpoint_id: str, key: WebhooksKey) -> Response:
+async def send_test(request: Request, endpoint_id: EndpointId, key: WebhooksKey) -> Response:
     parsed = parse_id(endpoint_id)
     message = await run(
         request,

@@ -5,6 +5,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from userlink.http.schemas.common import (
+    APP_INFO,
+    CONFIGURATION,
+    CREDENTIALS,
+    DEVICE,
+    INSTALL_ID,
+    INSTALLATION_NONCE,
+    IS_LINKED,
+    USER_ID,
     AppInfoIn,
     CodeVerifier,
     ConfigurationOut,
@@ -35,26 +43,35 @@ class AuthCodeRequest(BaseModel):
 
 
 class AuthCodeResponse(BaseModel):
-    authentication_code: str
+    authentication_code: str = Field(
+        description="Single-use code (128 hex characters) for your app to hand to the SDK."
+    )
     expires_at: UtcDatetime = Field(description="ISO-8601 UTC, e.g. 2021-02-03T14:32:03.076Z")
 
 
 class RedeemRequest(Strict):
-    authentication_code: Annotated[str, StringConstraints(min_length=1, max_length=256)]
-    installation_nonce: InstallationNonce
-    app_id: str | None = None
+    authentication_code: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        description="The code your backend got from `POST /users/auth-code`."
+    )
+    installation_nonce: InstallationNonce = Field(description=INSTALLATION_NONCE)
+    app_id: str | None = Field(
+        default=None,
+        description="Optional: your app's id; a code of another app is then refused.",
+    )
     code_verifier: CodeVerifier | None = Field(
         default=None,
         description="The PKCE verifier of the challenge the code was minted with, if any.",
     )
-    device: DeviceIn
-    app: AppInfoIn = Field(default_factory=AppInfoIn)
+    device: DeviceIn = Field(description=DEVICE)
+    app: AppInfoIn = Field(default_factory=AppInfoIn, description=APP_INFO)
 
 
 class RedeemResponse(BaseModel):
-    user_id: str
-    install_id: str
-    restored: bool
-    is_linked: bool
-    credentials: CredentialsOut
-    configuration: ConfigurationOut
+    user_id: str = Field(description=USER_ID)
+    install_id: str = Field(description=INSTALL_ID)
+    restored: bool = Field(
+        description="True when the code's external id had a user already, now restored here."
+    )
+    is_linked: bool = Field(description=IS_LINKED)
+    credentials: CredentialsOut = Field(description=CREDENTIALS)
+    configuration: ConfigurationOut = Field(description=CONFIGURATION)

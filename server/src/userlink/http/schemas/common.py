@@ -64,9 +64,13 @@ class Strict(BaseModel):
 
 
 class DeviceIn(Strict):
-    platform: Platform
-    os_version: ShortText | None = None
-    model: ShortText | None = None
+    platform: Platform = Field(description="The device's operating system.")
+    os_version: ShortText | None = Field(
+        default=None, description="The operating system's version, as the device reports it."
+    )
+    model: ShortText | None = Field(
+        default=None, description="The device model, as shown to people (`Pixel 8`)."
+    )
     screen_diagonal_inches: Annotated[float, Field(gt=0, lt=100, strict=True)] | None = Field(
         default=None, description="Android (and others): under 7 inches is a phone."
     )
@@ -78,8 +82,10 @@ class DeviceIn(Strict):
 
 
 class AppInfoIn(Strict):
-    app_version: ShortText | None = None
-    sdk_version: ShortText | None = None
+    app_version: ShortText | None = Field(default=None, description="Your app's version.")
+    sdk_version: ShortText | None = Field(
+        default=None, description="The userlink SDK's version (the migration report counts them)."
+    )
 
 
 def device_facts(device: DeviceIn, app: AppInfoIn) -> DeviceFacts:
@@ -95,23 +101,36 @@ def device_facts(device: DeviceIn, app: AppInfoIn) -> DeviceFacts:
 
 
 class CredentialsOut(BaseModel):
-    access_token: str
-    access_token_expires_at: UtcDatetime
-    refresh_token: str
-    refresh_token_expires_at: UtcDatetime
+    access_token: str = Field(
+        description="Bearer token of the SDK routes (`ula_…`), kept on the device only."
+    )
+    access_token_expires_at: UtcDatetime = Field(
+        description="When the access token stops working: refresh it before (ISO-8601 UTC)."
+    )
+    refresh_token: str = Field(
+        description="Exchanged at `POST /sdk/v1/token` for new credentials (`ulr_…`); single-use."
+    )
+    refresh_token_expires_at: UtcDatetime = Field(
+        description="When the refresh token stops working (ISO-8601 UTC)."
+    )
 
 
 class UploadSettingsOut(BaseModel):
-    max_batch_size: int
-    max_payload_bytes: int
+    max_batch_size: int = Field(description="At most this many payloads in one upload.")
+    max_payload_bytes: int = Field(description="At most this many bytes of JSON per payload body.")
     max_batch_bytes: int = Field(description="The whole request body must stay under 1 MiB.")
-    min_interval_seconds: int
+    min_interval_seconds: int = Field(description="Upload at most once per this many seconds.")
 
 
 class ConfigurationOut(BaseModel):
-    is_remote_enabled: bool
-    upload: UploadSettingsOut
-    features: dict[str, bool]
+    is_remote_enabled: bool = Field(
+        description="Whether this install is the user's active one: only its payloads are "
+        "processed."
+    )
+    upload: UploadSettingsOut = Field(description="The limits of `POST /sdk/v1/payloads`.")
+    features: dict[str, bool] = Field(
+        description="Feature flags of the SDK (`payload_upload`, `legacy_linking`)."
+    )
     redemption_retry_window_seconds: int | None = Field(
         default=None,
         description="How long after a redemption the same device (same installation_nonce) may "
@@ -145,7 +164,9 @@ def configuration_out(is_active: bool, redemption_retry_window_seconds: int) -> 
 
 
 class RefreshIn(Strict):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        description="The install's current refresh token (`ulr_…`)."
+    )
 
 
 class DisplacementOut(BaseModel):
@@ -153,7 +174,7 @@ class DisplacementOut(BaseModel):
 
     new_install_id: str = Field(description="The install of the same user that is active now.")
     reason: str = Field(description="newer_install | phone_over_tablet")
-    displaced_at: UtcDatetime
+    displaced_at: UtcDatetime = Field(description="When the other install took over.")
 
 
 def displacement_out(displacement: Displacement | None) -> DisplacementOut | None:
@@ -166,6 +187,23 @@ def displacement_out(displacement: Displacement | None) -> DisplacementOut | Non
     )
 
 
+# Descriptions of fields several answers share.
+USER_ID = "The platform user id (a UUID) the install belongs to."
+INSTALL_ID = "This install's id (a UUID)."
+IS_LINKED = "Whether the user carries one of your external ids."
+INACTIVE_REASON = (
+    "Why the install is not the active one (PHONE_PREFERRED_OVER_TABLET, NEWER_INSTALL_ACTIVE, "
+    "INSTALL_RESET, INSTALL_DISABLED), or null when it is."
+)
+CONFIGURATION = "What the SDK is told to do (upload limits, features)."
+CREDENTIALS = "The install's credentials for the SDK routes; keep them on the device."
+INSTALLATION_NONCE = (
+    "Random value the SDK makes once per installation and keeps: the same device sending again "
+    "is recognised by it."
+)
+DEVICE = "The device: its platform and what tells a phone from a tablet."
+APP_INFO = "Your app's and the SDK's versions."
+
 DISPLACEMENT_DESCRIPTION = (
     "Optional: set while another install of the user has taken the active role from this one "
     "(this install is displaced); null or absent otherwise."
@@ -173,15 +211,17 @@ DISPLACEMENT_DESCRIPTION = (
 
 
 class RefreshOut(BaseModel):
-    credentials: CredentialsOut
+    credentials: CredentialsOut = Field(
+        description="New credentials: the refresh token sent is used up."
+    )
     displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)
 
 
 class StatusOut(BaseModel):
-    user_id: str
-    install_id: str
-    is_linked: bool
-    is_remote_enabled: bool
-    inactive_reason: str | None
-    configuration: ConfigurationOut
+    user_id: str = Field(description=USER_ID)
+    install_id: str = Field(description=INSTALL_ID)
+    is_linked: bool = Field(description=IS_LINKED)
+    is_remote_enabled: bool = Field(description="Whether this install is the user's active one.")
+    inactive_reason: str | None = Field(description=INACTIVE_REASON)
+    configuration: ConfigurationOut = Field(description=CONFIGURATION)
     displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)

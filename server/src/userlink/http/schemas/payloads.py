@@ -40,13 +40,19 @@ Timestamp = Annotated[
 ]
 
 
+PAYLOAD_ID = "The payload's id, as the device generated it."
+PAYLOAD_TYPE = "The payload's type, as the device sent it."
+PAYLOAD_TIMESTAMP = "When it occurred on the device (ISO-8601 UTC)."
+PAYLOAD_BODY = "The payload's data, as the device sent it."
+
+
 class PayloadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: PayloadId = Field(description="Generated on the device (a UUID); makes retries idempotent.")
-    type: PayloadType
+    type: PayloadType = Field(description="Your kind of payload (`trip`, say); free text.")
     timestamp: Timestamp
-    body: dict[str, Any]
+    body: dict[str, Any] = Field(description="Your data: any JSON object (64 KiB at most).")
 
 
 class UploadIn(BaseModel):
@@ -55,47 +61,50 @@ class UploadIn(BaseModel):
     # The size limits are checked by the service so the refusals carry their own errorCode
     # (EMPTY_BATCH, BATCH_TOO_LARGE); the schema states them.
     payloads: list[PayloadIn] = Field(
-        json_schema_extra={"minItems": 1, "maxItems": payload_rules.MAX_BATCH_SIZE}
+        description="1 to 100 payloads; the request body stays under 1 MiB.",
+        json_schema_extra={"minItems": 1, "maxItems": payload_rules.MAX_BATCH_SIZE},
     )
 
 
 class PayloadResultOut(BaseModel):
-    id: str
+    id: str = Field(description="The payload's id, as sent.")
     status: str = Field(description="processed | not_processed | duplicate")
 
 
 class UploadOut(BaseModel):
-    is_remote_enabled: bool
-    results: list[PayloadResultOut]
+    is_remote_enabled: bool = Field(
+        description="Whether this install is the active one (false: its payloads are held apart)."
+    )
+    results: list[PayloadResultOut] = Field(description="One result per payload, in order.")
     displacement: DisplacementOut | None = Field(default=None, description=DISPLACEMENT_DESCRIPTION)
 
 
 class TimelineEntryOut(BaseModel):
-    id: str
-    install_id: str
-    type: str
-    timestamp: UtcDatetime
-    body: dict[str, Any]
+    id: str = Field(description=PAYLOAD_ID)
+    install_id: str = Field(description="The install that sent it.")
+    type: str = Field(description=PAYLOAD_TYPE)
+    timestamp: UtcDatetime = Field(description=PAYLOAD_TIMESTAMP)
+    body: dict[str, Any] = Field(description=PAYLOAD_BODY)
 
 
 class TimelineOut(BaseModel):
-    items: list[TimelineEntryOut]
+    items: list[TimelineEntryOut] = Field(description="One page of the timeline, oldest first.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
 
 
 class HeldEntryOut(BaseModel):
-    id: str
-    install_id: str
-    type: str
-    timestamp: UtcDatetime
-    received_at: UtcDatetime
-    body: dict[str, Any]
+    id: str = Field(description=PAYLOAD_ID)
+    install_id: str = Field(description="The inactive install that sent it.")
+    type: str = Field(description=PAYLOAD_TYPE)
+    timestamp: UtcDatetime = Field(description=PAYLOAD_TIMESTAMP)
+    received_at: UtcDatetime = Field(description="When the platform received it (ISO-8601 UTC).")
+    body: dict[str, Any] = Field(description=PAYLOAD_BODY)
 
 
 class HeldOut(BaseModel):
-    items: list[HeldEntryOut]
+    items: list[HeldEntryOut] = Field(description="One page of held payloads, in timeline order.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` (with the same filters) for the next page; null at the end."
     )

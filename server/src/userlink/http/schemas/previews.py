@@ -4,6 +4,8 @@ from pydantic import BaseModel, Field
 
 from userlink.http.schemas.users import InstallOut
 
+ACTIVE_INSTALL_ID = "The user's active install now, or null when it has none."
+
 
 class ArrivalOut(BaseModel):
     is_active: bool = Field(description="Whether the install would be the user's active one.")
@@ -16,15 +18,15 @@ class ArrivalOut(BaseModel):
 
 
 class OnRedemptionOut(BaseModel):
-    phone: ArrivalOut
-    tablet: ArrivalOut
+    phone: ArrivalOut = Field(description="If a phone redeemed the code now.")
+    tablet: ArrivalOut = Field(description="If a tablet redeemed the code now.")
 
 
 class CodePreviewOut(BaseModel):
     outcome: str = Field(description="create | restore", examples=["restore"])
     user_id: str | None = Field(description="The user a restore brings back; null for create.")
     installs: list[InstallOut] = Field(description="The user's live installs, as they are now.")
-    active_install_id: str | None
+    active_install_id: str | None = Field(description=ACTIVE_INSTALL_ID)
     on_redemption: OnRedemptionOut = Field(
         description="What redeeming the code on a phone or on a tablet would do now."
     )
@@ -38,5 +40,5 @@ class LinkPreviewOut(BaseModel):
     )
     user_id: str = Field(description="The user the install would belong to.")
     installs: list[InstallOut] = Field(description="That user's live installs, as they are now.")
-    active_install_id: str | None
+    active_install_id: str | None = Field(description=ACTIVE_INSTALL_ID)
     install: ArrivalOut = Field(description="What the linked install would be among them.")

@@ -8,13 +8,13 @@ from userlink.http.schemas.common import ExternalId, UtcDatetime
 
 
 class InstallOut(BaseModel):
-    id: str
-    platform: str
+    id: str = Field(description="The install id (a UUID).")
+    platform: str = Field(description="android | ios | other")
     device_class: str = Field(description="phone | tablet")
-    model: str | None
-    created_at: UtcDatetime
+    model: str | None = Field(description="The device model the SDK reported, if any.")
+    created_at: UtcDatetime = Field(description="When the install was registered (ISO-8601 UTC).")
     status: str = Field(description="live | reset | disabled")
-    is_active: bool
+    is_active: bool = Field(description="Whether it is the user's active install.")
     inactive_reason: str | None = Field(
         description="PHONE_PREFERRED_OVER_TABLET | NEWER_INSTALL_ACTIVE | INSTALL_RESET | "
         "INSTALL_DISABLED, or null for the active install"
@@ -22,11 +22,15 @@ class InstallOut(BaseModel):
 
 
 class UserOut(BaseModel):
-    id: str
-    external_id: str | None
-    created_at: UtcDatetime
-    linked_at: UtcDatetime | None
-    installs: list[InstallOut]
+    id: str = Field(description="The platform user id (a UUID).")
+    external_id: str | None = Field(
+        description="Your id of the user, or null while an install-id user is not linked yet."
+    )
+    created_at: UtcDatetime = Field(description="When the user was created (ISO-8601 UTC).")
+    linked_at: UtcDatetime | None = Field(
+        description="When the user got its external id (ISO-8601 UTC), or null."
+    )
+    installs: list[InstallOut] = Field(description="The user's installs, live and past.")
 
 
 class LinkRequest(BaseModel):
@@ -43,9 +47,9 @@ class LinkResponse(BaseModel):
 class EventOut(BaseModel):
     id: str = Field(description="The event's id in the ledger (what an undo names).")
     type: str = Field(description="The event type, e.g. `user.restored` (docs/api.md lists them).")
-    occurred_at: UtcDatetime
-    user_id: str | None
-    install_id: str | None
+    occurred_at: UtcDatetime = Field(description="When it happened (ISO-8601 UTC).")
+    user_id: str | None = Field(description="The user concerned, if any.")
+    install_id: str | None = Field(description="The install concerned, if any.")
     actor: str | None = Field(
         description="Who caused it: `api_key:<id>`, `install:<install id>`, `account:<id>`, "
         "`operator`, or null."
@@ -61,10 +65,10 @@ class EventOut(BaseModel):
 
 class UndoOut(BaseModel):
     undo_event_id: str = Field(description="The `event.undone` event the undo recorded.")
-    undone_event_id: str
+    undone_event_id: str = Field(description="The event that was undone.")
     undone_type: str = Field(description="`user.restored` or `user.linked`.")
     user_id: str = Field(description="The user whose event was undone.")
-    install_id: str | None
+    install_id: str | None = Field(description="The install the undone event moved, if any.")
     install_user_id: str | None = Field(
         description="The user the install belongs to now (its previous user, or a new "
         "provisional one); null when the undo unlinked the user in place."
@@ -76,7 +80,7 @@ class UndoOut(BaseModel):
 
 
 class EventsOut(BaseModel):
-    items: list[EventOut]
+    items: list[EventOut] = Field(description="One page of events, newest first.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next (older) page; null at the end."
     )

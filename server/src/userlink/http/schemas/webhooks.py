@@ -14,6 +14,9 @@ EVENT_TYPES_DESCRIPTION = (
     "every type."
 )
 
+DESCRIPTION = "Free text for people (what the endpoint is for), up to 200 characters."
+ENABLED = "Whether messages are delivered to it."
+
 
 class EndpointIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -25,8 +28,8 @@ class EndpointIn(BaseModel):
     event_types: list[str] | None = Field(
         default=None, max_length=100, description=EVENT_TYPES_DESCRIPTION
     )
-    description: str = Field(default="", max_length=1000)
-    enabled: bool = True
+    description: str = Field(default="", max_length=1000, description=DESCRIPTION)
+    enabled: bool = Field(default=True, description=ENABLED)
 
 
 class EndpointPatch(BaseModel):
@@ -34,12 +37,14 @@ class EndpointPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    url: str | None = Field(default=None, max_length=4096)
+    url: str | None = Field(
+        default=None, max_length=4096, description="The new URL (https:// outside development)."
+    )
     event_types: list[str] | None = Field(
         default=None, max_length=100, description=EVENT_TYPES_DESCRIPTION
     )
-    description: str | None = Field(default=None, max_length=1000)
-    enabled: bool | None = None
+    description: str | None = Field(default=None, max_length=1000, description=DESCRIPTION)
+    enabled: bool | None = Field(default=None, description=ENABLED)
 
 
 class RotateSecretIn(BaseModel):
@@ -52,19 +57,19 @@ class RotateSecretIn(BaseModel):
 
 
 class EndpointOut(BaseModel):
-    id: str
-    url: str
-    description: str
+    id: str = Field(description="The endpoint id (a UUID).")
+    url: str = Field(description="Where messages are POSTed.")
+    description: str = Field(description=DESCRIPTION)
     event_types: list[str] | None = Field(description=EVENT_TYPES_DESCRIPTION)
-    enabled: bool
+    enabled: bool = Field(description=ENABLED)
     disabled_reason: str | None = Field(
         description="Why the platform disabled it (a 410 from the receiver), else null."
     )
     previous_secret_expires_at: UtcDatetime | None = Field(
         description="During a rotation's overlap: until when the previous secret signs too."
     )
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
+    created_at: UtcDatetime = Field(description="When it was created (ISO-8601 UTC).")
+    updated_at: UtcDatetime = Field(description="When it last changed (ISO-8601 UTC).")
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> EndpointOut:
@@ -88,20 +93,30 @@ class EndpointWithSecretOut(EndpointOut):
 
 
 class EndpointsOut(BaseModel):
-    endpoints: list[EndpointOut]
+    endpoints: list[EndpointOut] = Field(description="Every endpoint of the app.")
 
 
 class MessageOut(BaseModel):
     id: str = Field(description="The `webhook-id` header of every attempt.")
-    event_type: str
+    event_type: str = Field(description="The event it carries (`user.restored`, …).")
     status: str = Field(description="pending | delivered | dead")
-    attempts: int
-    next_attempt_at: UtcDatetime | None
-    last_attempt_at: UtcDatetime | None
-    last_status_code: int | None
-    last_error: str | None
-    created_at: UtcDatetime
-    finished_at: UtcDatetime | None
+    attempts: int = Field(description="Deliveries tried so far.")
+    next_attempt_at: UtcDatetime | None = Field(
+        description="When the next delivery is due (ISO-8601 UTC); null unless pending."
+    )
+    last_attempt_at: UtcDatetime | None = Field(
+        description="When the last delivery was tried (ISO-8601 UTC), or null."
+    )
+    last_status_code: int | None = Field(
+        description="The receiver's status code at the last attempt; null without an answer."
+    )
+    last_error: str | None = Field(
+        description="Why the last attempt failed (a timeout, a refused connection), or null."
+    )
+    created_at: UtcDatetime = Field(description="When the message was queued (ISO-8601 UTC).")
+    finished_at: UtcDatetime | None = Field(
+        description="When it was delivered or given up on (ISO-8601 UTC); null while pending."
+    )
     payload: dict[str, object] = Field(description="The JSON body: `type`, `timestamp`, `data`.")
     cursor: int = Field(description="Pass as `before` for the next page.")
 
@@ -124,5 +139,5 @@ class MessageOut(BaseModel):
 
 
 class MessagesOut(BaseModel):
-    messages: list[MessageOut]
+    messages: list[MessageOut] = Field(description="One page of messages, newest first.")
     next_before: int | None = Field(description="`before` for the next page; null at the end.")
