@@ -54,6 +54,8 @@ class FakeInstall:
     deregistered: bool = False
     remote_enabled: bool = True
     inactive_reason: str | None = None
+    displacement: Any = None
+    """The status answer's optional `displacement` field, as the test sets it."""
 
 
 @dataclasses.dataclass
@@ -216,6 +218,7 @@ class FakePlatform:
                 "is_remote_enabled": install.remote_enabled,
                 "inactive_reason": install.inactive_reason,
                 "configuration": self._configuration(install),
+                "displacement": install.displacement,
             },
         )
 

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from userlink_sdk import SdkStatusError, SdkStatusFailureReason, UserCreationOptions
@@ -91,3 +93,46 @@ def test_sdk_status_on_server_failure_fails_with_server_error(user_sdk, network)
         user_sdk.sdk_status()
 
     assert caught.value.reason is SdkStatusFailureReason.SERVER_ERROR
+
+
+def test_sdk_status_of_a_displaced_install_says_why_and_since_when(user_sdk, platform):
+    (install,) = platform.installs.values()
+    platform.deactivate(install.install_id)
+    install.displacement = {
+        "new_install_id": "install-2",
+        "reason": "newer_install",
+        "displaced_at": "2026-11-21T10:00:00.000Z",
+    }
+
+    status = user_sdk.sdk_status()
+
+    assert status.displacement is not None
+    assert (
+        status.displacement.install_id,
+        status.displacement.new_install_id,
+        status.displacement.reason,
+    ) == (install.install_id, "install-2", "newer_install")
+    assert status.inactive_since == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "displacement",
+    [
+        None,
+        "yesterday",
+        {"new_install_id": "install-2"},
+        {"new_install_id": "install-2", "reason": "newer_install", "displaced_at": "not a time"},
+    ],
+)
+def test_sdk_status_ignores_a_missing_or_unreadable_displacement(user_sdk, platform, displacement):
+    (install,) = platform.installs.values()
+    platform.deactivate(install.install_id)
+    install.displacement = displacement
+
+    status = user_sdk.sdk_status()
+
+    assert (status.inactive_reason, status.displacement, status.inactive_since) == (
+        "NEWER_INSTALL_ACTIVE",
+        None,
+        None,
+    )

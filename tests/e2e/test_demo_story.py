@@ -36,6 +36,12 @@ STEPS = [
     "new-phone-active",
     "only-active-processed",
     "timeline",
+    "restore-displaces",
+    "webhook-received",
+    "late-payload-held",
+    "held-merged",
+    "wrong-restore",
+    "restore-undone",
     "unattested-refused",
     "stolen-code-refused",
     "legacy-linked",
@@ -104,6 +110,30 @@ def test_only_the_active_install_payloads_are_processed(story):
 
 def test_the_timeline_is_one_sequence_across_installs(story):
     assert_step(story, "timeline")
+
+
+def test_a_restore_on_a_new_phone_tells_the_old_one_why_and_since_when(story):
+    assert_step(story, "restore-displaces")
+
+
+def test_the_customer_backend_receives_the_signed_install_displaced(story):
+    assert_step(story, "webhook-received")
+
+
+def test_the_old_phones_late_payload_is_held_not_processed(story):
+    assert_step(story, "late-payload-held")
+
+
+def test_held_payloads_merge_into_the_timeline_in_order(story):
+    assert_step(story, "held-merged")
+
+
+def test_a_restore_on_a_shared_phone_takes_over_the_users_timeline(story):
+    assert_step(story, "wrong-restore")
+
+
+def test_the_wrong_restore_is_undone_and_both_timelines_stay_continuous(story):
+    assert_step(story, "restore-undone")
 
 
 def test_a_device_without_attestation_gets_no_code(story):

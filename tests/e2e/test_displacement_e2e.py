@@ -177,3 +177,99 @@ def test_the_old_phones_late_payloads_are_held_then_merged_in_order(live, custom
     assert [item["body"] for item in held] == [{"n": 3}]
     assert merged == {"merged": 1}
     assert [item["body"]["n"] for item in customer.timeline(user_id)] == [1, 2, 3, 4]
+
+
+# sdk_status(): why an inactive install is inactive, and since when
+
+
+def just_before(live):
+    """The live server's clock now, a millisecond early (the wire keeps milliseconds)."""
+    return live.clock.now() - timedelta(milliseconds=1)
+
+
+def test_sdk_status_of_a_displaced_phone_says_why_and_since_when(live, customer, make_device):
+    old = make_device("old-phone", device=PHONE)
+    create(old, live, customer)
+    new = make_device("new-phone", device=NEW_PHONE)
+    before = just_before(live)
+    create(new, live, customer)
+    after = live.clock.now()
+
+    status = old.sdk_status()
+
+    assert (status.is_remote_enabled, status.inactive_reason) == (False, "NEWER_INSTALL_ACTIVE")
+    assert status.displacement is not None
+    assert (status.displacement.install_id, status.displacement.new_install_id) == (
+        status.install_id,
+        new.sdk_status().install_id,
+    )
+    assert status.displacement.reason == "newer_install"
+    assert status.inactive_since is not None
+    assert before <= status.inactive_since <= after
+
+
+def test_sdk_status_of_a_tablet_displaced_by_a_phone_says_phone_over_tablet(
+    live, customer, make_device
+):
+    tablet = make_device("tablet", device=TABLET)
+    create(tablet, live, customer)
+    before = just_before(live)
+    create(make_device("phone", device=PHONE), live, customer)
+    after = live.clock.now()
+
+    status = tablet.sdk_status()
+
+    assert status.inactive_reason == "PHONE_PREFERRED_OVER_TABLET"
+    assert status.displacement is not None
+    assert status.displacement.reason == "phone_over_tablet"
+    assert status.inactive_since is not None
+    assert before <= status.inactive_since <= after
+
+
+def test_sdk_status_of_the_active_install_has_no_displacement(live, customer, make_device):
+    create(make_device("old-phone", device=PHONE), live, customer)
+    new = make_device("new-phone", device=NEW_PHONE)
+    create(new, live, customer)
+
+    status = new.sdk_status()
+
+    assert (status.is_remote_enabled, status.displacement, status.inactive_since) == (
+        True,
+        None,
+        None,
+    )
+
+
+def test_sdk_status_of_a_tablet_that_never_held_the_role_says_why_but_not_since_when(
+    live, customer, make_device
+):
+    create(make_device("phone", device=PHONE), live, customer)
+    tablet = make_device("tablet", device=TABLET)
+    create(tablet, live, customer)
+
+    status = tablet.sdk_status()
+
+    assert (status.inactive_reason, status.displacement, status.inactive_since) == (
+        "PHONE_PREFERRED_OVER_TABLET",
+        None,
+        None,
+    )
+
+
+def test_a_displaced_phone_that_gets_the_role_back_reports_no_displacement(
+    live, customer, make_device
+):
+    old = make_device("old-phone", device=PHONE)
+    create(old, live, customer)
+    new = make_device("new-phone", device=NEW_PHONE)
+    create(new, live, customer)
+    assert old.sdk_status().displacement is not None
+
+    new.reset()  # the role goes back to the old phone
+    status = old.sdk_status()
+
+    assert (status.is_remote_enabled, status.inactive_reason, status.displacement) == (
+        True,
+        None,
+        None,
+    )

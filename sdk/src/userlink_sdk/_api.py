@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ._displacement import UserDisplacedEvent, read_displacement
 from ._effects import Send, Steps
 from ._errors import PinningError
 from ._models import DeviceInfo, SdkConfiguration, UploadConfiguration
@@ -131,6 +132,8 @@ class StatusAnswer:
     is_remote_enabled: bool
     inactive_reason: str | None
     configuration: Mapping[str, Any] | None
+    displacement: UserDisplacedEvent | None = None
+    """The optional `displacement` field: present while this install is displaced."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,13 +257,15 @@ class SdkApi:
     def status(self, base_url: str, access_token: str) -> Steps[StatusAnswer]:
         answer = yield from self._call("GET", base_url, "status", token=access_token)
         reason = answer.get("inactive_reason")
+        install_id = _get(answer, "install_id", str)
         return StatusAnswer(
             user_id=_get(answer, "user_id", str),
-            install_id=_get(answer, "install_id", str),
+            install_id=install_id,
             is_linked=_get(answer, "is_linked", bool),
             is_remote_enabled=_get(answer, "is_remote_enabled", bool),
             inactive_reason=reason if isinstance(reason, str) else None,
             configuration=_optional_mapping(answer, "configuration"),
+            displacement=read_displacement(answer.get("displacement"), install_id),
         )
 
     def reset(self, base_url: str, access_token: str) -> Steps[None]:

@@ -333,6 +333,7 @@ class DeviceCore:
             user_id=answer.user_id,
             install_id=answer.install_id,
             inactive_reason=answer.inactive_reason,
+            displacement=answer.displacement if not answer.is_remote_enabled else None,
         )
 
     def reset(self) -> Steps[ResetResult]:

@@ -28,6 +28,7 @@ __all__ = [
     "DisplacementWatch",
     "UserDisplacedEvent",
     "UserDisplacedListener",
+    "read_displacement",
 ]
 
 logger = logging.getLogger("userlink_sdk")
@@ -58,7 +59,7 @@ class UserDisplacedListener(Protocol):
 Listener = Callable[[UserDisplacedEvent], None] | UserDisplacedListener
 
 
-def _event(raw: object, install_id: str | None) -> UserDisplacedEvent | None:
+def read_displacement(raw: object, install_id: str | None) -> UserDisplacedEvent | None:
     """The event from the answer's `displacement` field; None when absent or unreadable (an
     optional field never fails a call)."""
     if not isinstance(raw, Mapping):
@@ -101,7 +102,7 @@ class DisplacementWatch:
         listener = self._listener
         if listener is None or "displacement" not in answer:
             return
-        event = _event(answer["displacement"], self._install_id())
+        event = read_displacement(answer["displacement"], self._install_id())
         if event is None:
             return
         with self._lock:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ._displacement import UserDisplacedEvent
 from ._linkers import Linker
 
 __all__ = [
@@ -125,7 +126,19 @@ class SdkStatus:
     user_id: str | None
     install_id: str | None
     inactive_reason: str | None
-    """None for the active install, else `PHONE_PREFERRED_OVER_TABLET` or `NEWER_INSTALL_ACTIVE`."""
+    """None for the active install, else why it is inactive: `PHONE_PREFERRED_OVER_TABLET`,
+    `NEWER_INSTALL_ACTIVE` or `APP_DISABLED`."""
+    displacement: UserDisplacedEvent | None = None
+    """Set while another install of this user holds the active role this install had: which
+    install (`new_install_id`), why (`reason`: `newer_install` or `phone_over_tablet`) and since
+    when (`displaced_at`). None for the active install, and for an inactive install that never
+    held the role (a tablet added while a phone is active) or an old platform."""
+
+    @property
+    def inactive_since(self) -> datetime | None:
+        """When this install lost the active role (`displacement.displaced_at`); None when it is
+        active or the platform does not say (it never held the role)."""
+        return self.displacement.displaced_at if self.displacement is not None else None
 
 
 @dataclasses.dataclass(frozen=True)

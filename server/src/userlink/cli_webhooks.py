@@ -18,7 +18,7 @@ from userlink.webhooks.service import Endpoint, EndpointWithSecret, Message
 from userlink.webhooks.worker import Worker
 
 webhooks_cli = typer.Typer(
-    help="Webhook endpoints of an app (docs/webhooks.md); the secret is shown once.",
+    help="Webhook endpoints of an app (docs/events.md); the secret is shown once.",
     no_args_is_help=True,
 )
 

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     rate_limit_login_failures_per_account: str = "10/15 minutes"
     rate_limit_login_failures_per_address: str = "50/15 minutes"
 
-    # Webhooks (docs/webhooks.md). Each delivery attempt gives up after this long.
+    # Webhooks (docs/events.md). Each delivery attempt gives up after this long.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # How often a worker looks for due messages when it found none.
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)

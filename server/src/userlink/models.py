@@ -328,7 +328,7 @@ payloads = Table(
     Index("ix_payloads_timeline", "user_id", "processed", "occurred_at", "id"),
 )
 
-# Webhook endpoints of an app (docs/webhooks.md): where its identity events are delivered, signed.
+# Webhook endpoints of an app (docs/events.md): where its identity events are delivered, signed.
 webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,

@@ -48,12 +48,17 @@ class DemoSetupError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class Tenant:
-    """The customer's app on the platform, made with `userlink apps create` / `keys create`."""
+    """The customer's app on the platform, made with `userlink apps create` / `keys create`,
+    and its webhook endpoint (`userlink webhooks create`) at the customer backend."""
 
     app_id: str
     app_secret: str = dataclasses.field(repr=False)
     link_key: str = dataclasses.field(repr=False)
     read_key: str = dataclasses.field(repr=False)
+    admin_key: str = dataclasses.field(repr=False)
+    """Scope `user.admin`: undo a restore or a link."""
+    webhook_endpoint_id: str
+    webhook_secret: str = dataclasses.field(repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +70,10 @@ class Environment:
     tls: TlsMaterial
     tenant: Tenant
     backend_url: str
+    backend_database_url: str
+    """The customer backend's own database (where it records the webhooks it received)."""
+    webhook_delivery: str
+    """Who delivers the webhooks: the platform's in-process worker or a `userlink worker`."""
     attestation: AttestationKeys
     package_name: str
 
@@ -153,16 +162,32 @@ def _field(output: str, label: str) -> str:
     return match.group(1)
 
 
-def create_tenant(environ: Mapping[str, str]) -> Tenant:
-    """`userlink apps create` and two `userlink keys create`, their output parsed."""
+WEBHOOK_PATH = "/webhooks/userlink"
+WEBHOOK_EVENT_TYPE = "install.displaced"
+
+
+def create_tenant(environ: Mapping[str, str], backend_url: str) -> Tenant:
+    """`userlink apps create`, three `userlink keys create` and a `userlink webhooks create`
+    (the customer backend's receiver, subscribed to `install.displaced`), their output parsed."""
     app = _run_cli(["apps", "create", "Demo app"], environ)
     app_id = _field(app, "app id")
     with ThreadPoolExecutor(max_workers=2) as pool:  # two CLI processes at once
-        link, read = pool.map(
+        link, read, admin, webhook = pool.map(
             lambda arguments: _run_cli(arguments, environ),
             [
                 ["keys", "create", app_id, "--scope", "user.link", "--name", "demo backend"],
                 ["keys", "create", app_id, "--scope", "user.read", "--name", "demo reader"],
+                ["keys", "create", app_id, "--scope", "user.admin", "--name", "demo support"],
+                [
+                    "webhooks",
+                    "create",
+                    app_id,
+                    f"{backend_url}{WEBHOOK_PATH}",
+                    "--type",
+                    WEBHOOK_EVENT_TYPE,
+                    "--description",
+                    "demo customer backend",
+                ],
             ],
         )
     return Tenant(
@@ -170,6 +195,9 @@ def create_tenant(environ: Mapping[str, str]) -> Tenant:
         app_secret=_field(app, "app secret"),
         link_key=_field(link, "API key"),
         read_key=_field(read, "API key"),
+        admin_key=_field(admin, "API key"),
+        webhook_endpoint_id=_field(webhook, "endpoint id"),
+        webhook_secret=_field(webhook, "secret"),
     )
 
 
@@ -242,6 +270,10 @@ def _uvicorn(port: int, *tls: str) -> list[str]:
     ]
 
 
+def _is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite")
+
+
 def _write_secret(path: Path, value: str) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
@@ -294,8 +326,23 @@ def running_environment(
             logs,
         )
         services.append(tls_platform)
-        tenant = create_tenant(platform_environ)  # while the platform processes start
-        progress(f"app {tenant.app_id[:8]}… created; API keys user.link and user.read")
+        backend_url = f"http://{HOST}:{backend_port}"
+        # While the platform processes start:
+        tenant = create_tenant(platform_environ, backend_url)
+        progress(f"app {tenant.app_id[:8]}… created; API keys user.link, user.read, user.admin")
+        progress(
+            f"webhook endpoint {tenant.webhook_endpoint_id[:8]}… → {backend_url}{WEBHOOK_PATH} "
+            f"({WEBHOOK_EVENT_TYPE}, signing secret whsec_…)"
+        )
+        if _is_sqlite(database_url):
+            webhook_delivery = "the platform's in-process worker (SQLite)"
+        else:  # on PostgreSQL, delivery belongs to `userlink worker` (docs/events.md)
+            worker = _start(
+                "webhook-worker", [*_userlink_command(), "worker"], platform_environ, "", logs
+            )
+            services.append(worker)
+            webhook_delivery = "a `userlink worker` process"
+        backend_database_url = f"sqlite:///{workdir / 'customer_backend.db'}"
         backend_environ = _clean_environ() | {
             "CUSTOMER_BACKEND_PLATFORM_URL": platform.url,
             "CUSTOMER_BACKEND_APP_ID": tenant.app_id,
@@ -305,7 +352,10 @@ def running_environment(
             "CUSTOMER_BACKEND_APP_SECRET_FILE": str(
                 _write_secret(workdir / "backend-app-secret", tenant.app_secret)
             ),
-            "CUSTOMER_BACKEND_DATABASE_URL": f"sqlite:///{workdir / 'customer_backend.db'}",
+            "CUSTOMER_BACKEND_DATABASE_URL": backend_database_url,
+            "CUSTOMER_BACKEND_WEBHOOK_SECRET_FILE": str(
+                _write_secret(workdir / "backend-webhook-secret", tenant.webhook_secret)
+            ),
             "CUSTOMER_BACKEND_HOST": HOST,
             "CUSTOMER_BACKEND_PORT": str(backend_port),
             "CUSTOMER_BACKEND_ATTESTATION": "jws",
@@ -316,7 +366,7 @@ def running_environment(
             "customer-backend",
             [sys.executable, "-m", "customer_backend"],
             backend_environ,
-            f"http://{HOST}:{backend_port}",
+            backend_url,
             logs,
         )
         services.append(backend)
@@ -327,7 +377,8 @@ def running_environment(
         )
         _wait_until_answering(backend, "/")
         progress(f"platform {platform.url} and {tls_platform.url} (same database)")
-        progress(f"customer backend {backend.url} (attestation: jws)")
+        progress(f"customer backend {backend.url} (attestation: jws; webhooks verified)")
+        progress(f"webhooks delivered by {webhook_delivery}")
         yield Environment(
             workdir=workdir,
             database_url=database_url,
@@ -336,6 +387,8 @@ def running_environment(
             tls=tls,
             tenant=tenant,
             backend_url=backend.url,
+            backend_database_url=backend_database_url,
+            webhook_delivery=webhook_delivery,
             attestation=attestation,
             package_name=PACKAGE_NAME,
         )

@@ -12,6 +12,9 @@ from typing import Any
 
 import httpx
 
+from customer_backend.clock import SystemClock
+from customer_backend.db import Database, build_engine
+from customer_backend.webhooks.service import Webhooks
 from device_app import DeviceApp, DeviceAppError
 from device_app.output import describe_install
 from userlink_sdk import PinningError, SdkStatus, UploadReport
@@ -25,6 +28,8 @@ TABLET: dict[str, Any] = {"platform": "android", "model": "Galaxy Tab S9", "diag
 NEW_PHONE: dict[str, Any] = {"platform": "ios", "model": "iPhone 16", "idiom": "phone"}
 LEGACY_PHONE: dict[str, Any] = {"platform": "android", "model": "Pixel 7", "diagonal": 6.3}
 EMULATOR: dict[str, Any] = {"platform": "android", "model": "sdk_gphone64", "diagonal": 6.0}
+SHARED_PHONE: dict[str, Any] = {"platform": "android", "model": "Pixel 9", "diagonal": 6.3}
+WEBHOOK_WAIT_SECONDS = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,6 +159,22 @@ class Story:
         check(response.status_code == 200, f"GET {path}: {response.status_code} {response.text}")
         return response.json()
 
+    def api_post(self, path: str, key: str, body: Any = None) -> Any:
+        """A server-to-server write with `key` (user.link, user.admin)."""
+        response = httpx.post(
+            f"{self.env.platform_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        )
+        check(response.status_code == 200, f"POST {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def notes(self, user_id: str) -> list[str]:
+        """The notes of the user's timeline, in order."""
+        items = self.api(f"/v2/users/{user_id}/timeline", limit=1000)["items"]
+        return [str(item["body"].get("note")) for item in items]
+
     # -- the story ---------------------------------------------------------------------------
 
     def run(self) -> StoryResult:
@@ -168,6 +189,14 @@ class Story:
         self.step("new-phone-active", "a new phone takes over", self.new_phone)
         self.step("only-active-processed", "only the active phone's trips count", self.trips)
         self.step("timeline", "one continuous timeline (user.read key)", self.timeline)
+
+        self.begin("Identity events: a new phone, a signed webhook, late trips, an undo")
+        self.step("restore-displaces", "a restore on a new phone displaces the old", self.displace)
+        self.step("webhook-received", "the backend gets the signed webhook", self.webhook)
+        self.step("late-payload-held", "the old phone's late trip is held", self.late_trip)
+        self.step("held-merged", "held trips merged into the timeline", self.merge)
+        self.step("wrong-restore", "a wrong restore on a shared phone", self.wrong_restore)
+        self.step("restore-undone", "the wrong restore undone", self.undo)
 
         self.begin("Device attestation")
         self.step("unattested-refused", "a device without attestation", self.unattested)
@@ -275,6 +304,172 @@ class Story:
         check(len({item["install_id"] for item in items}) == 3, "expected 3 different installs")
         check(len(record["installs"]) == 4, f"{len(record['installs'])} installs, expected 4")
         return "monday, tuesday, wednesday commute: one sequence from 3 installs"
+
+    # Identity events
+
+    def displace(self) -> str:
+        old = self.device("grace-phone", **PHONE)
+        old.signup("grace", self.password)
+        created = old.create_user()
+        self.users["grace"] = user_id = created.user_id
+        self.installs["grace old"] = (created.status.install_id if created.status else None) or ""
+        first = self.send(old, "morning run")
+        check(first.processed == 1, f"'morning run': processed {first.processed}, expected 1")
+        old.record("trip", {"note": "evening walk"})  # offline from now on: it waits on the phone
+        new = self.device("grace-new-phone", **NEW_PHONE)
+        new.login("grace", self.password)
+        restored = new.create_user()
+        check(restored.restored and restored.user_id == user_id, "not grace's user")
+        check(_active(restored.status), f"expected active, {describe_install(restored.status)}")
+        assert restored.status is not None
+        self.installs["grace new"] = restored.status.install_id or ""
+        trip = self.send(new, "next day commute")
+        check(trip.processed == 1, f"'next day commute': processed {trip.processed}, expected 1")
+        events = self.api(f"/v2/users/{user_id}/events", type="install.displaced")["items"]
+        check(len(events) == 1, f"{len(events)} install.displaced events, expected 1")
+        event = events[0]
+        check(
+            (event["install_id"], event["details"].get("new_install_id"))
+            == (self.installs["grace old"], self.installs["grace new"]),
+            f"install.displaced names {event['install_id']} → {event['details']}",
+        )
+        return (
+            "grace: Pixel 8 'morning run' processed, then 'evening walk' recorded offline; "
+            "iPhone 16 restores her, active, 'next day commute' processed; her ledger: "
+            f"install.displaced (event {event['id']}, {event['details'].get('reason')})"
+        )
+
+    def webhook(self) -> str:
+        user_id = self.users["grace"]
+        old_install = self.installs["grace old"]
+        # What the customer backend recorded, read through its own service (its database).
+        database = Database(build_engine(self.env.backend_database_url))
+        webhooks = Webhooks(database=database, clock=SystemClock(), secret=None)
+        deadline = time.monotonic() + WEBHOOK_WAIT_SECONDS
+        try:
+            while True:  # delivered by a worker within about a second
+                notices = [
+                    notice
+                    for notice in webhooks.notices_of(user_id)
+                    if notice.displaced_install_id == old_install
+                ]
+                if notices or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        finally:
+            database.dispose()
+        check(
+            bool(notices),
+            f"no install.displaced for grace's Pixel at the backend within "
+            f"{WEBHOOK_WAIT_SECONDS:.0f} s (see logs/customer-backend.log)",
+        )
+        notice = notices[0]
+        check(
+            notice.details.get("new_install_id") == self.installs["grace new"],
+            f"the notice names {notice.details.get('new_install_id')}, expected the iPhone",
+        )
+        return (
+            f"POST /webhooks/userlink, {notice.message_id[:12]}…: signature verified "
+            f"(HMAC-SHA256, whsec_ secret), install.displaced ({notice.reason}) → notice for "
+            f"grace: 'you were signed in on another phone'; sent by {self.env.webhook_delivery}"
+        )
+
+    def late_trip(self) -> str:
+        user_id = self.users["grace"]
+        old = self.device("grace-phone")
+        report = old.upload()  # back online, not knowing yet
+        check(
+            (report.sent, report.processed, report.not_processed) == (1, 0, 1),
+            f"sent {report.sent}, processed {report.processed}, expected 1 not processed",
+        )
+        status = old.status().sdk
+        displacement = status.displacement
+        check(
+            _inactive_because(status, "NEWER_INSTALL_ACTIVE") and displacement is not None,
+            f"old phone: expected displaced, {describe_install(status)}",
+        )
+        assert displacement is not None
+        assert status.inactive_since is not None
+        check(
+            displacement.new_install_id == self.installs["grace new"],
+            f"displaced by {displacement.new_install_id}, expected the iPhone",
+        )
+        held = self.api(f"/v2/users/{user_id}/held-payloads")["items"]
+        notes = [item["body"].get("note") for item in held]
+        check(notes == ["evening walk"], f"held {notes}, expected ['evening walk']")
+        check(held[0]["install_id"] == self.installs["grace old"], "held for another install")
+        check(self.notes(user_id) == ["morning run", "next day commute"], "the timeline moved")
+        return (
+            "Pixel back online: 'evening walk' not processed, held (GET …/held-payloads); "
+            f"its sdk_status(): {status.inactive_reason} since {status.inactive_since:%H:%M:%S}"
+            f" UTC, {displacement.reason}, by {short(displacement.new_install_id)}"
+        )
+
+    def merge(self) -> str:
+        user_id = self.users["grace"]
+        merged = self.api_post(
+            f"/v2/users/{user_id}/held-payloads/merge", self.env.tenant.link_key, {}
+        )
+        check(merged == {"merged": 1}, f"answered {merged}, expected 1 merged")
+        notes = self.notes(user_id)
+        expected = ["morning run", "evening walk", "next day commute"]
+        check(notes == expected, f"timeline {notes}, expected {expected}")
+        check(self.api(f"/v2/users/{user_id}/held-payloads")["items"] == [], "still held")
+        return "merged 1: " + ", ".join(expected) + " (in the order they happened)"
+
+    def wrong_restore(self) -> str:
+        user_id = self.users["grace"]
+        shared = self.device("shared-phone", **SHARED_PHONE)
+        shared.login("grace", self.password)  # on her brother's phone, to show him something
+        restored = shared.create_user()
+        check(restored.restored and restored.user_id == user_id, "not grace's user")
+        check(_active(restored.status), f"expected active, {describe_install(restored.status)}")
+        assert restored.status is not None
+        self.installs["shared"] = restored.status.install_id or ""
+        trip = self.send(shared, "brother's gym session")
+        check(trip.processed == 1, f"processed {trip.processed}, expected 1")
+        notes = self.notes(user_id)
+        check(notes[-1] == "brother's gym session", f"timeline {notes}")
+        return (
+            "grace logs in on her brother's Pixel 9: restored, active; his 'brother's gym "
+            "session' lands in grace's timeline"
+        )
+
+    def undo(self) -> str:
+        user_id = self.users["grace"]
+        shared_install = self.installs["shared"]
+        events = self.api(f"/v2/users/{user_id}/events", type="user.restored")["items"]
+        wrong = [event for event in events if event["install_id"] == shared_install]
+        check(len(wrong) == 1, f"{len(wrong)} user.restored events for the shared phone")
+        event_id = wrong[0]["id"]
+        answer = self.api_post(
+            f"/v2/users/{user_id}/events/{event_id}/undo", self.env.tenant.admin_key
+        )
+        provisional = answer["install_user_id"]
+        check(
+            provisional is not None and provisional != user_id,
+            f"the install stayed with {provisional}",
+        )
+        shared = self.device("shared-phone").status().sdk
+        check(shared.user_id == provisional, f"shared phone: user {shared.user_id}")
+        check(_active(shared), f"shared phone: {describe_install(shared)}")
+        new = self.device("grace-new-phone").status().sdk
+        check(_active(new), f"grace's iPhone: expected active again, {describe_install(new)}")
+        notes = self.notes(user_id)
+        expected = ["morning run", "evening walk", "next day commute"]
+        check(notes == expected, f"grace's timeline {notes}, expected {expected}")
+        moved = self.notes(provisional)
+        check(moved == ["brother's gym session"], f"provisional user's timeline {moved}")
+        undone = self.api(f"/v2/users/{user_id}/events", type="event.undone")["items"]
+        check(
+            [item["undoes_event_id"] for item in undone] == [event_id],
+            "no event.undone in grace's ledger",
+        )
+        return (
+            f"user.restored (event {event_id}) undone with the user.admin key: the Pixel 9 is "
+            f"provisional user {short(provisional)} with its gym session; grace's iPhone active "
+            "again, her timeline morning run, evening walk, next day commute"
+        )
 
     # Device attestation
 

@@ -25,8 +25,11 @@ def describe_install(status: SdkStatus | None) -> str:
         return "install status unknown (platform not reachable)"
     if not status.user_exists:
         return "no platform user on this device"
-    state = "active" if status.is_remote_enabled else f"inactive ({status.inactive_reason})"
-    return f"install {status.install_id} {state}"
+    if status.is_remote_enabled:
+        return f"install {status.install_id} active"
+    since = status.inactive_since
+    when = f" since {since.isoformat(timespec='seconds')}" if since is not None else ""
+    return f"install {status.install_id} inactive ({status.inactive_reason}{when})"
 
 
 def describe_session(session: Session, *, signed_up: bool = False) -> str:

@@ -10,7 +10,7 @@ class Scope(StrEnum):
     USER_DELETE = "user.delete"
     # Undo a restore or a link (`POST /v2/users/{id}/events/{event_id}/undo`).
     USER_ADMIN = "user.admin"
-    # Manage the app's webhook endpoints (docs/webhooks.md).
+    # Manage the app's webhook endpoints (docs/events.md).
     WEBHOOKS_MANAGE = "webhooks.manage"
 
 
