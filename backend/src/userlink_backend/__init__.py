@@ -1,5 +1,7 @@
 """userlink for the customer's backend: sync and async clients of the server-to-server API,
-with typed errors, retries that honour `Retry-After`, idempotency keys and timeline pagination.
+with typed errors, retries that honour `Retry-After`, idempotency keys, iterators over every
+paginated list, previews, the identity ledger and its undo, held payloads, webhooks management
+and the migration report.
 
 Everything public is imported from here; the underscore modules are private.
 """
@@ -20,7 +22,27 @@ from ._errors import (
     ServerError,
     UserLinkBackendError,
 )
-from ._models import AuthCode, Install, TimelineItem, TimelinePage, User
+from ._models import (
+    Arrival,
+    AuthCode,
+    CodePreview,
+    EventPage,
+    HeldPayload,
+    HeldPayloadPage,
+    IdentityEvent,
+    Install,
+    LinkPreview,
+    MigrationReport,
+    OnRedemption,
+    SdkVersionLine,
+    TimelineItem,
+    TimelinePage,
+    Undo,
+    User,
+    WebhookEndpoint,
+    WebhookMessage,
+    WebhookMessagePage,
+)
 from ._version import __version__
 
 __all__ = [
@@ -28,21 +50,35 @@ __all__ = [
     "APIResponseError",
     "APIStatusError",
     "APITimeoutError",
+    "Arrival",
     "AsyncPlatformClient",
     "AuthCode",
     "AuthenticationError",
+    "CodePreview",
     "ConflictError",
+    "EventPage",
+    "HeldPayload",
+    "HeldPayloadPage",
+    "IdentityEvent",
     "Install",
     "InvalidRequestError",
+    "LinkPreview",
+    "MigrationReport",
     "NotFoundError",
+    "OnRedemption",
     "PermissionDeniedError",
     "PlatformClient",
     "RateLimitError",
+    "SdkVersionLine",
     "ServerError",
     "TimelineItem",
     "TimelinePage",
+    "Undo",
     "User",
     "UserLinkBackendError",
+    "WebhookEndpoint",
+    "WebhookMessage",
+    "WebhookMessagePage",
     "__version__",
 ]
 

@@ -4,6 +4,8 @@ Only transient failures are retried: no answer (connection, timeout) and 429, 50
 A `Retry-After` on the answer is the wait, as long as it is at most `max_retry_wait`; a longer one
 is not waited for at all (the error, with its `retry_after`, goes to the caller at once). Without
 one, exponential backoff with jitter: 0.5 s, 1 s, 2 s… (at most 8 s) plus up to 0.5 s.
+A call that must not be done twice (`Call.repeatable` False: creating a webhook endpoint,
+rotating its secret…) is retried only after a 429 or a 503, which say nothing was done.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from tenacity import RetryCallState, stop_after_attempt, wait_exponential_jitter
 
 from ._errors import UserLinkBackendError
-from ._wire import Call, is_transient
+from ._wire import Call, worth_retrying
 
 __all__ = ["policy"]
 
@@ -33,7 +35,7 @@ def policy(call: Call[Any], *, max_retries: int, max_retry_wait: float) -> dict[
 
     def should_retry(state: RetryCallState) -> bool:
         error = _error(state)
-        if error is None or not is_transient(error):
+        if error is None or not worth_retrying(call, error):
             return False
         wait = getattr(error, "retry_after", None)
         return wait is None or wait <= max_retry_wait

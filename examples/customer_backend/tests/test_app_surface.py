@@ -77,14 +77,16 @@ def test_the_openapi_document_lists_every_route_and_the_attestation_header(tmp_p
         "/logout",
         "/attestation/nonce",
         "/auth/code",
+        "/auth/code/preview",
         "/users/{install_id}/link",
         "/app-credentials",
         "/webhooks/userlink",
         "/health",
     }
-    parameters = document["paths"]["/auth/code"]["get"]["parameters"]
-    assert "X-Device-Attestation" in {p["name"] for p in parameters}
-    assert "403" in document["paths"]["/auth/code"]["get"]["responses"]
+    for path in ("/auth/code", "/auth/code/preview"):
+        parameters = document["paths"][path]["get"]["parameters"]
+        assert "X-Device-Attestation" in {p["name"] for p in parameters}
+        assert "403" in document["paths"][path]["get"]["responses"]
 
 
 def test_the_cli_names_the_missing_variables(tmp_path):

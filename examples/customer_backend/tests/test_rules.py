@@ -97,3 +97,17 @@ def test_install_ids_of_safe_characters_are_valid(install_id):
 @pytest.mark.parametrize("install_id", ["", "..", ".", "a/b", "a b", "-x", "x" * 129, "é"])
 def test_text_that_cannot_be_an_install_id_is_not_valid(install_id):
     assert not linking.valid_install_id(install_id)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "takes_over_from"), [("create", None), ("restore", None), ("create", "install-1")]
+)
+def test_there_is_nothing_to_say_unless_a_restore_takes_over(outcome, takes_over_from):
+    assert linking.preview_notice("phone", outcome, takes_over_from, "phone", "Pixel 6") is None
+
+
+def test_a_restore_taking_over_names_the_other_device():
+    told = linking.preview_notice("tablet", "restore", "install-1", "phone", None)
+
+    assert told is not None
+    assert told.startswith("You are signed in on another phone. Continuing on this tablet")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -19,7 +19,13 @@ from customer_backend.linking.errors import (
     PlatformRejectedApiKey,
     PlatformUnreachable,
 )
-from customer_backend.linking.schemas import AppCredentialsOut, AuthCodeOut, LinkOut
+from customer_backend.linking.schemas import (
+    AppCredentialsOut,
+    AuthCodeOut,
+    AuthCodePreviewOut,
+    LinkOut,
+    OtherDeviceOut,
+)
 from customer_backend.web import error_responses
 
 router = APIRouter(tags=["linking"])
@@ -58,6 +64,43 @@ def auth_code(
         auth_code=grant.auth_code,
         platform_url=grant.platform_url,
         expires_at=grant.expires_at,
+    )
+
+
+@router.get(
+    "/auth/code/preview",
+    response_model=AuthCodePreviewOut,
+    dependencies=[Depends(refuse_identity_fields)],
+    responses=error_responses(ExternalIdNotAccepted, *GUARD_ERRORS, *PLATFORM_ERRORS),
+    summary="What a code for the logged-in user would do on this device, before asking for one",
+    description="Asks the platform's `POST /users/auth-code/preview` (nothing is written, no "
+    "code is minted): whether the account exists, and whether this device would take over "
+    'from another active one, with a `message` for the user ("you are signed in on another '
+    'phone").' + PASSED_THROUGH,
+)
+def auth_code_preview(
+    caller: Annotated[SessionCaller, Depends(attested_session("auth_code_preview"))],
+    backend: BackendDep,
+    device_class: Annotated[
+        Literal["phone", "tablet"],
+        Query(description="This device, as the SDK classifies it (phone or tablet)."),
+    ] = "phone",
+) -> AuthCodePreviewOut:
+    preview = backend.linking.preview_auth_code(caller, device_class)
+    other = preview.other_device
+    return AuthCodePreviewOut(
+        outcome=preview.outcome,
+        signed_in_elsewhere=preview.signed_in_elsewhere,
+        will_be_active=preview.will_be_active,
+        other_device=None
+        if other is None
+        else OtherDeviceOut(
+            install_id=other.install_id,
+            platform=other.platform,
+            device_class=other.device_class,
+            model=other.model,
+        ),
+        message=preview.message,
     )
 
 

@@ -29,3 +29,23 @@ def identity_fields(fields: Iterable[str]) -> list[str]:
 def valid_install_id(install_id: str) -> bool:
     """Whether the text can be an install id at all (it goes into the platform's URL path)."""
     return INSTALL_ID.fullmatch(install_id) is not None
+
+
+def preview_notice(
+    device_class: str,
+    outcome: str,
+    takes_over_from: str | None,
+    other_device_class: str | None,
+    other_model: str | None,
+) -> str | None:
+    """What to tell the app's user before a code restores their account, or None when there is
+    nothing to say (a new account, or no other device active)."""
+    if outcome != "restore" or takes_over_from is None:
+        return None
+    other = other_device_class or "device"
+    if other_model:
+        other += f" ({other_model})"
+    return (
+        f"You are signed in on another {other}. Continuing on this {device_class} makes it "
+        "your active device; the other one stops syncing."
+    )

@@ -22,6 +22,23 @@ class AuthCodeGrant:
 
 
 @dataclass(frozen=True)
+class OtherDevice:
+    install_id: str
+    platform: str
+    device_class: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class AuthCodePreview:
+    outcome: str
+    signed_in_elsewhere: bool
+    will_be_active: bool
+    other_device: OtherDevice | None
+    message: str | None
+
+
+@dataclass(frozen=True)
 class AppCredentials:
     app_id: str
     app_secret: str
@@ -47,6 +64,40 @@ class Linking:
             auth_code=issued.code,
             platform_url=self.platform_url,
             expires_at=_wire_time(issued.expires_at),
+        )
+
+    def preview_auth_code(self, caller: SessionCaller, device_class: str) -> AuthCodePreview:
+        """What a code for the session's user would do if this device (a phone or a tablet)
+        redeemed it now: the platform's preview, which writes nothing and mints no code."""
+        try:
+            preview = self.platform.preview_auth_code(str(caller.user_id))
+        except UserLinkBackendError as error:
+            raise from_platform(error) from None
+        on_redemption = preview.on_redemption
+        arrival = on_redemption.tablet if device_class == "tablet" else on_redemption.phone
+        other = next(
+            (install for install in preview.installs if install.id == arrival.takes_over_from),
+            None,
+        )
+        return AuthCodePreview(
+            outcome=preview.outcome,
+            signed_in_elsewhere=arrival.takes_over_from is not None,
+            will_be_active=arrival.is_active,
+            other_device=None
+            if other is None
+            else OtherDevice(
+                install_id=other.id,
+                platform=other.platform,
+                device_class=other.device_class,
+                model=other.model,
+            ),
+            message=rules.preview_notice(
+                device_class,
+                preview.outcome,
+                arrival.takes_over_from,
+                None if other is None else other.device_class,
+                None if other is None else other.model,
+            ),
         )
 
     def link_install(self, caller: SessionCaller, install_id: str) -> str:
