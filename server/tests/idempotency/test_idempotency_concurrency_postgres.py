@@ -1,15 +1,23 @@
-"""One Idempotency-Key sent by many clients at once, to two servers on one PostgreSQL: the write
-runs once. Every other request either replays its answer or is told the first is still running.
+"""One Idempotency-Key sent by many clients at once, to two server processes on one PostgreSQL
+(the test's own and a `userlink serve` started for it): the write runs once. Every other request
+either replays its answer or is told the first is still running.
 
 SQLite serialises every write transaction, so this only means something on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,8 +25,7 @@ import pytest
 from userlink.models import auth_codes, idempotency_keys
 from userlink_testing.factories.devices import bearer
 from userlink_testing.factories.records import count_rows
-from userlink_testing.live import LiveServer, start_live_server
-from userlink_testing.live import test_settings as settings_for
+from userlink_testing.live import TEST_SECRET, LiveServer
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,14 +36,53 @@ def _postgres_only(backend: str) -> None:
         pytest.skip("concurrent requests are tested on PostgreSQL; SQLite takes one writer")
 
 
+@dataclass(frozen=True)
+class ServeProcess:
+    url: str
+
+
 @pytest.fixture
-def second_server(database_url: str, live: LiveServer) -> Iterator[LiveServer]:
-    server = start_live_server(settings_for(database_url))
-    yield server
-    server.stop()
+def second_server(database_url: str, live: LiveServer, tmp_path: Path) -> Iterator[ServeProcess]:
+    """`userlink serve` in a process of its own, on the same database and secret as `live`."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    environment = {
+        **os.environ,
+        "USERLINK_DATABASE_URL": database_url,
+        "USERLINK_ENVIRONMENT": "test",
+        "USERLINK_SECRET_KEY": TEST_SECRET,
+        "USERLINK_PORT": str(port),
+        "USERLINK_RATE_LIMIT_ENABLED": "false",
+        "USERLINK_DATA_DIR": str(tmp_path / "data"),
+    }
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "userlink"), "serve", "--workers", "1"],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError((tmp_path / "serve.log").read_text()[-2000:])
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield ServeProcess(url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
 
 
-def test_twenty_concurrent_requests_with_one_key_on_two_servers_mint_one_code(
+def test_twenty_concurrent_requests_with_one_key_on_two_server_processes_mint_one_code(
     live, second_server, tenant, runtime
 ):
     key = str(uuid.uuid4())
