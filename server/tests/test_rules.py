@@ -5,16 +5,19 @@ may do. No server: the rules are plain functions."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import PydanticSerializationError, to_json
+from sqlalchemy.dialects import sqlite
 
 from userlink.auth_codes.rules import RedemptionOutcome, StoredCode, redemption_outcome
 from userlink.installs import rules as installs
 from userlink.installs.rules import DeviceClass, InstallFacts, LinkStep
+from userlink.models import payloads
 from userlink.payloads import rules as payload_rules
+from userlink.payloads.repository import sqlite_moment_text
 from userlink.sdk_credentials.rules import RefreshDecision, refresh_decision
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -293,3 +296,47 @@ def test_a_body_is_refused_exactly_when_the_full_walk_or_the_serializer_refuses_
         assert (encoded, problem) == (None, payload_rules.LONE_SURROGATE)
     else:
         assert (encoded, problem) == (serialized, None)
+
+
+_BODIES = st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=5) | st.integers(
+    min_value=60, max_value=70
+).map(_nested)
+
+
+@given(st.lists(_BODIES, min_size=1, max_size=6))
+def test_a_batch_of_bodies_is_encoded_as_each_body_alone_or_refused_when_any_is(
+    bodies: list[object],
+) -> None:
+    one_by_one = [payload_rules.encode_body(body)[0] for body in bodies]
+    expected = None if any(text is None for text in one_by_one) else one_by_one
+    assert payload_rules.encode_bodies(bodies) == expected
+
+
+_MOMENTS = st.datetimes(
+    min_value=datetime(1900, 1, 1),
+    max_value=datetime(9999, 12, 31),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(-timedelta(hours=12))]),
+)
+
+
+@given(st.lists(_MOMENTS, max_size=6))
+def test_a_batch_of_moments_is_in_utc_as_each_alone_or_refused_when_any_is_out_of_range(
+    moments: list[datetime],
+) -> None:
+    one_by_one = [payload_rules.to_utc(moment) for moment in moments]
+    expected = None if None in one_by_one else one_by_one
+    assert payload_rules.all_to_utc(moments) == expected
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
+    )
+    | st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31))
+)
+def test_a_moment_is_written_to_sqlite_as_sqlalchemy_writes_it(moment: datetime) -> None:
+    dialect = sqlite.dialect()
+    column_type = payloads.c.occurred_at.type
+    written_by_sqlalchemy = column_type.dialect_impl(dialect).bind_processor(dialect)
+    assert written_by_sqlalchemy is not None
+    assert sqlite_moment_text(moment) == written_by_sqlalchemy(moment)

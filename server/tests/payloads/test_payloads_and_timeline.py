@@ -139,6 +139,22 @@ def test_a_payload_over_64_kib_is_refused_and_nothing_is_stored(api, tenant):
     assert _timeline(api, tenant.read_key, device["user_id"])["items"] == []
 
 
+def test_a_batch_with_several_faults_is_refused_for_the_first_faulty_payload(api, tenant):
+    device = redeem(api, issue_code(api, tenant.link_key, "alice"))
+    token = device["credentials"]["access_token"]
+    late = payload("late", at="9999-12-31T23:00:00-05:00")
+    big = payload("big", blob="x" * 70_000)
+
+    big_first = upload(api, token, [payload("ok"), big, late, payload("ok")])
+    late_first = upload(api, token, [payload("ok"), late, big, payload("ok")])
+
+    assert (big_first.status_code, big_first.json()["errorCode"]) == (413, "PAYLOAD_TOO_LARGE")
+    assert "Payload big " in big_first.json()["message"]
+    assert (late_first.status_code, late_first.json()["errorCode"]) == (422, "INVALID_TIMESTAMP")
+    assert "Payload late:" in late_first.json()["message"]
+    assert _timeline(api, tenant.read_key, device["user_id"])["items"] == []
+
+
 def test_duplicate_ids_inside_one_batch_are_refused(api, tenant):
     device = redeem(api, issue_code(api, tenant.link_key, "alice"))
 

@@ -55,15 +55,23 @@ def _insert_batch_sqlite(rows: int) -> str:
 @functools.cache
 def _sqlite_converters(dialect: Dialect) -> tuple[Callable[[Any], Any], ...]:
     """How SQLAlchemy stores a uuid, a moment and a boolean on SQLite, taken from the columns'
-    own types so the rows read back exactly as if `insert(payloads)` had written them."""
-    names = ("app_id", "occurred_at", "processed")
+    own types so the rows read back exactly as if `insert(payloads)` had written them; the
+    moment's in the same text, written faster (`sqlite_moment_text`)."""
     converters = []
-    for name in names:
+    for name in ("app_id", "occurred_at", "processed"):
         # The dialect's own form of the type: the generic DateTime converts nothing, SQLite's
         # writes the text SQLAlchemy compares cursors against.
         processor = payloads.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         converters.append(processor if processor is not None else (lambda value: value))
+    converters[1] = sqlite_moment_text
     return tuple(converters)
+
+
+def sqlite_moment_text(moment: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME writes for a moment of the years 1000-9999 (its
+    fields as they are, "2026-11-21 10:00:01.000000"), in half the time: a hundred per upload.
+    A property test holds the two equal."""
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 _TIMELINE_FIRST = (
@@ -117,11 +125,16 @@ def _held_conditions(user_id: uuid.UUID, which: HeldFilter) -> list[Any]:
 
 
 @dataclass(frozen=True)
-class NewPayload:
-    client_id: str
-    type: str
-    occurred_at: datetime
-    body_json: str  # the body, encoded once (payloads.rules.encode_body)
+class NewPayloads:
+    """A batch to store, by column (no object per payload): the i-th payload is the i-th of each."""
+
+    client_ids: list[str]
+    types: list[str]
+    occurred_at: list[datetime]  # in UTC
+    bodies: list[str]  # each encoded once (payloads.rules.encode_bodies)
+
+    def __len__(self) -> int:
+        return len(self.client_ids)
 
 
 class PayloadRepository:
@@ -130,7 +143,7 @@ class PayloadRepository:
 
     def insert_new(
         self,
-        batch: Sequence[NewPayload],
+        batch: NewPayloads,
         *,
         app_id: uuid.UUID,
         user_id: uuid.UUID,
@@ -147,10 +160,10 @@ class PayloadRepository:
                 "install_id": install_id,
                 "received_at": received_at,
                 "processed": processed,
-                "client_ids": [p.client_id for p in batch],
-                "types": [p.type for p in batch],
-                "occurred_at": [p.occurred_at for p in batch],
-                "bodies": [p.body_json for p in batch],
+                "client_ids": batch.client_ids,
+                "types": batch.types,
+                "occurred_at": batch.occurred_at,
+                "bodies": batch.bodies,
             }
             result = self._connection.exec_driver_sql(_INSERT_BATCH_POSTGRESQL, parameters)
         else:
@@ -158,16 +171,18 @@ class PayloadRepository:
             app, user, install = as_id(app_id), as_id(user_id), as_id(install_id)
             received, flag = as_moment(received_at), as_flag(processed)
             values: list[Any] = []
-            for p in batch:
+            for client_id, kind, moment, body in zip(
+                batch.client_ids, batch.types, batch.occurred_at, batch.bodies, strict=True
+            ):
                 values += (
                     app,
                     user,
                     install,
-                    p.client_id,
-                    p.type,
-                    as_moment(p.occurred_at),
+                    client_id,
+                    kind,
+                    as_moment(moment),
                     received,
-                    p.body_json,
+                    body,
                     flag,
                 )
             result = self._connection.exec_driver_sql(

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -65,6 +65,27 @@ def encode_body(body: Any) -> tuple[bytes, None] | tuple[None, str]:
     return encoded, None
 
 
+def encode_bodies(bodies: Sequence[Any]) -> list[bytes] | None:
+    """Every body encoded as `encode_body` encodes it, or None when any of them cannot be stored
+    (`encode_body` then says which and why). The text scans run once over the whole batch: one
+    space between two bodies keeps a run of digits, `NaN` or `Infinity` from spanning them."""
+    try:
+        encoded = [to_json(body, inf_nan_mode="constants") for body in bodies]
+    except PydanticSerializationError:
+        return None
+    joined = b" ".join(encoded)
+    if (
+        b"NaN" in joined
+        or b"Infinity" in joined
+        or _NINETEEN_DIGITS in joined.translate(_DIGITS_AS_ZEROS)
+        or any(text.count(b"{") + text.count(b"[") > MAX_BODY_DEPTH for text in encoded)
+    ):
+        # A scan matched: the exact answer is `encode_body`'s, body by body.
+        checked = [encode_body(body)[0] for body in bodies]
+        return None if any(text is None for text in checked) else cast(list[bytes], checked)
+    return encoded
+
+
 def body_problem(body: Any) -> str | None:
     """Why a body (parsed JSON) could not be served back exactly as it came, or None: it nests
     deeper than MAX_BODY_DEPTH, or holds an integer beyond 64 bits, or a number that is not finite
@@ -93,6 +114,15 @@ def to_utc(moment: datetime) -> datetime | None:
     except OverflowError:
         return None
     return utc if utc >= EARLIEST else None
+
+
+def all_to_utc(moments: Sequence[datetime]) -> list[datetime] | None:
+    """Every moment in UTC, or None when any falls outside 1970-9999 (`to_utc` says which)."""
+    try:
+        utc = [moment.astimezone(UTC) for moment in moments]
+    except OverflowError:
+        return None
+    return utc if not utc or min(utc) >= EARLIEST else None
 
 
 def first_duplicate(ids: Sequence[str]) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import RowMapping
 
@@ -26,33 +26,39 @@ from userlink.payloads.errors import (
     InvalidTimestamp,
     PayloadTooLarge,
 )
-from userlink.payloads.repository import NewPayload, PayloadRepository
+from userlink.payloads.repository import NewPayloads, PayloadRepository
 from userlink.payloads.rules import HeldFilter
 from userlink.sdk_credentials.service import Displacement, SdkCaller
 from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users
 
 
-@dataclass(frozen=True)
-class IncomingPayload:
-    client_id: str
-    type: str
-    occurred_at: datetime
-    body: Any
+class IncomingPayload(Protocol):
+    """A payload as the device sent it, its fields checked one by one (the HTTP edge's model)."""
 
-
-@dataclass(frozen=True)
-class PayloadResult:
-    client_id: str
-    status: str  # processed | not_processed | duplicate
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def body(self) -> Any: ...
 
 
 @dataclass(frozen=True)
 class IngestResult:
     is_remote_enabled: bool
-    results: list[PayloadResult]
+    client_ids: list[str]
+    stored: set[str]  # the client ids stored now; the others were stored before (duplicates)
+    stored_status: str  # processed | not_processed
     # Another install took the active role from this one (told to the SDK; see sdk_credentials).
     displacement: Displacement | None = None
+
+    def statuses(self) -> list[str]:
+        """One per payload, in the batch's order: processed, not_processed or duplicate."""
+        stored, status = self.stored, self.stored_status
+        return [status if client_id in stored else "duplicate" for client_id in self.client_ids]
 
 
 @dataclass(frozen=True)
@@ -90,41 +96,52 @@ class HeldPage:
 class PreparedBatch:
     """A batch that passed every check, ready to store (bodies encoded once, times in UTC)."""
 
-    payloads: list[NewPayload]
+    payloads: NewPayloads
 
 
-def prepare(batch: list[IncomingPayload]) -> PreparedBatch:
+def prepare(batch: Sequence[IncomingPayload]) -> PreparedBatch:
     """Check a batch and encode it for storage. No database: the HTTP edge calls it before the
-    unit of work, so a batch's checks never hold SQLite's one writer."""
+    unit of work, so a batch's checks never hold SQLite's one writer. Checked column by column in
+    one pass each; a batch with a problem is checked again payload by payload, so the error names
+    the first payload at fault (`_refuse`)."""
     if not batch:
         raise EmptyBatch()
     if len(batch) > rules.MAX_BATCH_SIZE:
         raise BatchTooLarge()
-    prepared: list[NewPayload] = []
+    encoded = rules.encode_bodies([payload.body for payload in batch])
+    moments = rules.all_to_utc([payload.timestamp for payload in batch])
+    client_ids = [payload.id for payload in batch]
+    if (
+        encoded is None
+        or moments is None
+        or max(map(len, encoded)) > rules.MAX_PAYLOAD_BYTES
+        or len(set(client_ids)) != len(client_ids)
+    ):
+        _refuse(batch)
+    return PreparedBatch(
+        NewPayloads(
+            client_ids=client_ids,
+            types=[payload.type for payload in batch],
+            occurred_at=moments,
+            bodies=[text.decode("utf-8") for text in encoded],
+        )
+    )
+
+
+def _refuse(batch: Sequence[IncomingPayload]) -> NoReturn:
+    """The error of a batch that failed a check: the first payload's first problem, in the order
+    body, timestamp, size; then a repeated id."""
     for payload in batch:
         encoded, problem = rules.encode_body(payload.body)
         if encoded is None:
-            raise InvalidPayloadBody(
-                f"Payload {payload.client_id}: its body cannot be stored, {problem}."
-            )
-        occurred_at = rules.to_utc(payload.occurred_at)
-        if occurred_at is None:
-            raise InvalidTimestamp(f"Payload {payload.client_id}: timestamp out of range.")
+            raise InvalidPayloadBody(f"Payload {payload.id}: its body cannot be stored, {problem}.")
+        if rules.to_utc(payload.timestamp) is None:
+            raise InvalidTimestamp(f"Payload {payload.id}: timestamp out of range.")
         if len(encoded) > rules.MAX_PAYLOAD_BYTES:
             size = len(encoded)
-            raise PayloadTooLarge(f"Payload {payload.client_id} is {size} bytes; at most 65536.")
-        prepared.append(
-            NewPayload(
-                client_id=payload.client_id,
-                type=payload.type,
-                occurred_at=occurred_at,
-                body_json=encoded.decode("utf-8"),
-            )
-        )
-    duplicate = rules.first_duplicate([p.client_id for p in batch])
-    if duplicate is not None:
-        raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
-    return PreparedBatch(prepared)
+            raise PayloadTooLarge(f"Payload {payload.id} is {size} bytes; at most 65536.")
+    duplicate = rules.first_duplicate([payload.id for payload in batch])
+    raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
 
 
 def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestResult:
@@ -134,7 +151,7 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestR
     if install is None or install.status != LIVE:
         raise InstallDeregistered()
     processed = install.is_active and caller.app_enabled
-    inserted = PayloadRepository(work.connection).insert_new(
+    stored = PayloadRepository(work.connection).insert_new(
         batch.payloads,
         app_id=caller.app_id,
         user_id=install.user_id,
@@ -142,14 +159,12 @@ def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestR
         received_at=work.clock.now(),
         processed=processed,
     )
-    fresh_status = "processed" if processed else "not_processed"
     return IngestResult(
         displacement=None if install.is_active else caller.displacement,
         is_remote_enabled=processed,
-        results=[
-            PayloadResult(p.client_id, fresh_status if p.client_id in inserted else "duplicate")
-            for p in batch.payloads
-        ],
+        client_ids=batch.payloads.client_ids,
+        stored=stored,
+        stored_status="processed" if processed else "not_processed",
     )
 
 

@@ -72,21 +72,18 @@ router = APIRouter(tags=["server-to-server"], route_class=JsonRoute)
 )
 async def upload_payloads(request: Request, body: UploadIn, token: AccessToken) -> Response:
     # Checked and encoded here, on the event loop: the unit of work only stores.
-    batch = payloads.prepare(
-        [
-            payloads.IncomingPayload(
-                client_id=p.id, type=p.type, occurred_at=p.timestamp, body=p.body
-            )
-            for p in body.payloads
-        ]
-    )
+    batch = payloads.prepare(body.payloads)
     result = await run(
         request, lambda work: payloads.ingest(work, token.authenticate(work), batch), token.limit
     )
-    runtime_of(request).metrics.count_payloads(r.status for r in result.results)
+    statuses = result.statuses()
+    runtime_of(request).metrics.count_payloads(statuses)
     answer: dict[str, Any] = {
         "is_remote_enabled": result.is_remote_enabled,
-        "results": [{"id": r.client_id, "status": r.status} for r in result.results],
+        "results": [
+            {"id": client_id, "status": status}
+            for client_id, status in zip(result.client_ids, statuses, strict=True)
+        ],
     }
     shown = displacement_out(result.displacement)
     if shown is not None:
