@@ -7,6 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+from collections.abc import Mapping
 
 import httpx
 import pytest
@@ -14,9 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event
 from standardwebhooks.webhooks import Webhook
 
-from userlink.webhooks.worker import Worker
+from userlink.webhooks.worker import Outcome, Sender, Worker
 from userlink_testing.factories.devices import bearer, issue_code, redeem
-from userlink_testing.factories.webhooks import create_endpoint, messages
+from userlink_testing.factories.webhooks import create_endpoint, messages, worker
 from userlink_testing.live import LiveServer
 from userlink_testing.receiver import Answer, Receiver
 
@@ -158,6 +160,50 @@ def test_a_receiver_answering_500_gets_the_message_again_on_retry(
     assert first.body == second.body
     [done] = messages(hooks_api, hooks_tenant.hooks_key, endpoint["id"])
     assert (done["status"], done["attempts"]) == ("delivered", 2)
+
+
+def test_a_stopping_worker_ends_the_message_in_flight_and_hands_back_the_rest(
+    hooks: LiveServer,
+    hooks_api: httpx.Client,
+    hooks_tenant: HooksTenant,
+    receiver: Receiver,
+) -> None:
+    endpoint = create_endpoint(hooks_api, hooks_tenant.hooks_key, receiver.url)
+    for name in ("gina", "hugo", "ines"):
+        issue_code(hooks_api, hooks_tenant.link_key, name)
+    stop = threading.Event()
+
+    class StopAfterOneSend(Sender):
+        def send(self, url: str, headers: Mapping[str, str], body: str) -> Outcome:
+            outcome = super().send(url, headers, body)
+            stop.set()  # SIGTERM arrives while the first message is in flight
+            return outcome
+
+    stopping = Worker(
+        unit_of_work=hooks.runtime.unit_of_work,
+        settings=hooks.runtime.settings,
+        clock=hooks.runtime.clock,
+        sender=StopAfterOneSend(timeout=5, insecure_allowed=True),
+    )
+    try:
+        stopping.run_until(stop)
+    finally:
+        stopping.close()
+
+    assert len(receiver.received) == 1
+    listed = messages(hooks_api, hooks_tenant.hooks_key, endpoint["id"])
+    assert sorted((m["status"], m["attempts"]) for m in listed) == [
+        ("delivered", 1),
+        ("pending", 0),
+        ("pending", 0),
+    ]
+    # Handed back due at once: the next worker delivers them without waiting for a lease.
+    next_worker = worker(hooks.runtime)
+    try:
+        assert next_worker.run_once() == 2
+    finally:
+        next_worker.close()
+    assert len(receiver.received) == 3
 
 
 def test_a_receiver_that_hangs_is_timed_out(

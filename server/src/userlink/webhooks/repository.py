@@ -181,6 +181,22 @@ class WebhookRepository:
         )
         return self._connection.execute(query).mappings().all()
 
+    def hand_back(self, message_row_id: int, attempts: int, now: datetime) -> None:
+        """Undo a claim (attempt number `attempts`) that was not attempted; nothing when the
+        message was taken again since. A message never attempted shows no attempt time again."""
+        values: dict[str, Any] = {"attempts": attempts - 1, "next_attempt_at": now}
+        if attempts == 1:
+            values["last_attempt_at"] = None
+        self._connection.execute(
+            update(messages)
+            .where(
+                messages.c.id == message_row_id,
+                messages.c.attempts == attempts,
+                messages.c.status == Status.PENDING,
+            )
+            .values(**values)
+        )
+
     def record_attempt(self, message_row_id: int, attempts: int, values: dict[str, Any]) -> bool:
         """The outcome of attempt number `attempts`; False when the message was taken again
         since (this worker's lease ran out), in which case nothing changes."""

@@ -466,6 +466,15 @@ def claim_due(work: UnitOfWork, *, limit: int, lease: timedelta) -> list[Claimed
     return claimed
 
 
+def hand_back(work: UnitOfWork, unattempted: Sequence[ClaimedMessage]) -> None:
+    """Claimed messages not attempted after all (the worker is stopping): due now again, and the
+    claim not counted as an attempt."""
+    repository = WebhookRepository(work.connection)
+    now = work.clock.now()
+    for message in unattempted:
+        repository.hand_back(message.serial, message.attempts, now)
+
+
 def record_outcome(
     work: UnitOfWork,
     message: ClaimedMessage,

@@ -145,11 +145,16 @@ class Worker:
     def close(self) -> None:
         self._sender.close()
 
-    def run_once(self) -> int:
-        """One batch of due messages attempted; how many."""
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """One batch of due messages attempted; how many. Once `stop` is set, the message in
+        flight ends and the rest of the batch is handed back, due at once for any worker."""
         with self._unit_of_work() as work:
             claimed = service.claim_due(work, limit=BATCH, lease=self._lease)
-        for message in claimed:
+        for attempted, message in enumerate(claimed):
+            if stop is not None and stop.is_set():
+                with self._unit_of_work() as work:
+                    service.hand_back(work, claimed[attempted:])
+                return attempted
             if not message.secrets:
                 outcome = Outcome(None, "The signing secret cannot be opened (secret key changed).")
             else:
@@ -171,7 +176,7 @@ class Worker:
         unexpected error (the database away) is logged and the loop goes on."""
         while not stop.is_set():
             try:
-                attempted = self.run_once()
+                attempted = self.run_once(stop)
             except Exception:
                 logger.exception("webhook delivery failed; trying again")
                 attempted = 0
