@@ -73,6 +73,25 @@ class RowsInsert:
         return statement
 
 
+class Savepoint:
+    """A savepoint of the connection's transaction, sent through the driver as three plain
+    statements: SQLAlchemy's `begin_nested` costs three times as much CPU for the same statements,
+    once per request in a group of SQLite's grouped writes. Savepoints of this kind do not nest."""
+
+    _NAME = "userlink_unit"
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        connection.exec_driver_sql(f"SAVEPOINT {self._NAME}")
+
+    def commit(self) -> None:
+        self._connection.exec_driver_sql(f"RELEASE SAVEPOINT {self._NAME}")
+
+    def rollback(self) -> None:
+        self._connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self._NAME}")
+        self.commit()
+
+
 def build_engine(database_url: str, *, pool_size: int = 8, max_overflow: int = 0) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":

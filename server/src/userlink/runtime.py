@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, event
 
 from userlink.config import Settings
-from userlink.db import Database, build_engine
+from userlink.db import Database, Savepoint, build_engine
 from userlink.errors import UserlinkError
 from userlink.kit.clock import Clock
 from userlink.kit.metrics import Metrics
@@ -56,7 +56,7 @@ class Runtime:
     ) -> Iterator[UnitOfWork]:
         """A unit of work as a savepoint of a transaction the caller holds (SQLite's grouped
         writes): committed with the others, or rolled back alone, by the same rules."""
-        savepoint = connection.begin_nested()
+        savepoint = Savepoint(connection)
         work: UnitOfWork | None = None
         try:
             with self._recorded(connection, request_ref) as work:

@@ -72,6 +72,14 @@ def test_two_generated_tokens_differ():
     assert secrets.generate(SecretKind.API_KEY) != secrets.generate(SecretKind.API_KEY)
 
 
+def test_every_position_of_the_random_part_takes_every_base62_digit() -> None:
+    # 3,000 tokens: odds below 1e-17 that any position misses one of the 62 digits by chance;
+    # a random part drawn from too small a range leaves its first digits few values.
+    bodies = [secrets.generate(SecretKind.ACCESS_TOKEN)[4:-6] for _ in range(3000)]
+    for position in range(secrets.RANDOM_LENGTH):
+        assert {body[position] for body in bodies} == set(secrets.BASE62), position
+
+
 def test_auth_code_is_128_hex_characters():
     code = secrets.generate_auth_code()
 

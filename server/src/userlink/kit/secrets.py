@@ -39,8 +39,14 @@ def checksum(text: str) -> str:
     return _base62(zlib.crc32(text.encode("ascii")), CHECKSUM_LENGTH)
 
 
+# Every string of RANDOM_LENGTH base62 digits is one integer below this, and back.
+_RANDOM_RANGE = 62**RANDOM_LENGTH
+
+
 def generate(kind: SecretKind) -> str:
-    body = "".join(secrets.choice(BASE62) for _ in range(RANDOM_LENGTH))
+    # One uniform integer below 62**40, written in base62: 40 uniform, independent digits from one
+    # draw of the system's randomness (a draw per digit cost ~50 µs per token).
+    body = _base62(secrets.randbelow(_RANDOM_RANGE), RANDOM_LENGTH)
     head = f"{kind.value}_{body}"
     return head + checksum(head)
 
@@ -55,7 +61,7 @@ def parse_kind(token: str) -> SecretKind | None:
     except ValueError:
         return None
     head, tail = token[:-CHECKSUM_LENGTH], token[-CHECKSUM_LENGTH:]
-    if any(c not in BASE62 for c in token[4:]):
+    if token[4:].strip(BASE62):  # something left: a character outside base62
         return None
     if not hmac.compare_digest(checksum(head), tail):
         return None

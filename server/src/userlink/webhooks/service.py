@@ -406,11 +406,15 @@ def enqueue(work: UnitOfWork, events: Sequence[dict[str, Any]]) -> None:
         return
     rows: list[dict[str, Any]] = []
     now = work.clock.now()
+    # A unit of work's events are nearly always of one app: its subscriptions looked up once.
+    by_app: dict[uuid.UUID, tuple[tuple[uuid.UUID, frozenset[str] | None], ...]] = {}
     for event in events:
         app_id = event.get("app_id")
         if app_id is None:
             continue
-        subscriptions = _subscriptions(work, app_id)
+        subscriptions = by_app.get(app_id)
+        if subscriptions is None:
+            subscriptions = by_app[app_id] = _subscriptions(work, app_id)
         if not subscriptions:
             continue
         body = rules.message_body(event["event"], event["occurred_at"], event_data(event))
