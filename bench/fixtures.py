@@ -265,6 +265,11 @@ def _body_parts() -> tuple[str, str, str]:
 _HEAD, _MIDDLE, _TAIL = _body_parts()
 
 
+def payload_moment(k: int) -> datetime:
+    """When payload k of an upload occurred, as bench/lua/payloads.lua writes it."""
+    return datetime(2026, 11, 21, 10, k // 60, k % 60, tzinfo=UTC)
+
+
 def payload_body_text(n: int) -> str:
     """`json.dumps(payload_body(n))`, what the JSON column stores, without the dumping."""
     return f"{_HEAD}{n:010d}{_MIDDLE}{12873 + n % 1000}{_TAIL}"
@@ -824,6 +829,10 @@ class DirectBatchWriter:
         self.batch = batch
         self.tag = stdlib_secrets.token_hex(3)
         self.bodies = [payload_body_text(k) for k in range(batch)]
+        # The same rows as the upload's: bench/lua/payloads.lua sends payload k of every batch
+        # as occurring at 2026-11-21T10:MM:SS, k = MM * 60 + SS (where the rows land in the
+        # timeline's index is part of what an insert costs).
+        self.moments = [payload_moment(k) for k in range(batch)]
         columns = [c for c in PAYLOAD_COLUMNS if c != "id"]
         self._driver: Any
         if self.postgres:
@@ -851,6 +860,7 @@ class DirectBatchWriter:
                 for d in devices
             ]
             self._convert_time: Callable[[datetime], Any] = partial(convert, "occurred_at")
+            self._moment_texts = [self._convert_time(moment) for moment in self.moments]
             self._insert = str(
                 insert(payloads).compile(dialect=fixtures.engine.dialect, column_keys=columns)
             )
@@ -867,9 +877,8 @@ class DirectBatchWriter:
                 cursor.copy(self._copy) as copy,
             ):
                 for k in range(self.batch):
-                    occurred = now - timedelta(seconds=self.batch - k)
                     copy.write_row(
-                        (app, user, install, f"{prefix}{k}", "trip", occurred, now,
+                        (app, user, install, f"{prefix}{k}", "trip", self.moments[k], now,
                          self.bodies[k], True)
                     )  # fmt: skip
             return
@@ -881,7 +890,7 @@ class DirectBatchWriter:
                 install,
                 f"{prefix}{k}",
                 "trip",
-                self._convert_time(now - timedelta(seconds=self.batch - k)),
+                self._moment_texts[k],
                 received,
                 self.bodies[k],
                 1,

@@ -8,9 +8,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Engine,
     Table,
@@ -36,19 +37,36 @@ class RowsInsert:
     statement for the two to six rows a request writes (docs/performance.md)."""
 
     def __init__(self, table: Table, columns: tuple[str, ...]) -> None:
-        self._table = table
+        self.table = table
         self._columns = columns
         self._statements: dict[int, TextClause] = {}
 
     def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), _MOST_ROWS_PER_STATEMENT):
             chunk = rows[start : start + _MOST_ROWS_PER_STATEMENT]
-            parameters = {
-                f"{column}_{index}": row[column]
-                for index, row in enumerate(chunk)
-                for column in self._columns
-            }
-            connection.execute(self._statement(len(chunk)), parameters)
+            connection.execute(self._statement(len(chunk)), self.parameters(chunk))
+
+    def parameters(self, rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
+        return {
+            f"{prefix}{column}_{index}": row[column]
+            for index, row in enumerate(rows)
+            for column in self._columns
+        }
+
+    def fragment(self, count: int, prefix: str = "") -> tuple[str, list[BindParameter[Any]]]:
+        """The statement's text for `count` rows and its typed bound values, their names
+        prefixed (so that several can share one statement)."""
+        rows = ", ".join(
+            "(" + ", ".join(f":{prefix}{column}_{index}" for column in self._columns) + ")"
+            for index in range(count)
+        )
+        sql = f"INSERT INTO {self.table.name} ({', '.join(self._columns)}) VALUES {rows}"  # noqa: S608 - names from the Table, values bound
+        binds = [
+            bindparam(f"{prefix}{column}_{index}", type_=self.table.c[column].type)
+            for index in range(count)
+            for column in self._columns
+        ]
+        return sql, binds
 
     def _statement(self, count: int) -> TextClause:
         statement = self._statements.get(count)
@@ -56,20 +74,59 @@ class RowsInsert:
             # Text, not `insert(table).values([...])`: SQLAlchemy does not cache the compiled
             # form of a multi-row VALUES, and compiling it costs more than the pipeline it saves.
             # Every bound value is typed by its column, so values convert as `insert` does.
-            rows = ", ".join(
-                "(" + ", ".join(f":{column}_{index}" for column in self._columns) + ")"
-                for index in range(count)
-            )
-            statement = text(
-                f"INSERT INTO {self._table.name} ({', '.join(self._columns)}) VALUES {rows}"  # noqa: S608 - names from the Table, values bound
-            ).bindparams(
-                *(
-                    bindparam(f"{column}_{index}", type_=self._table.c[column].type)
-                    for index in range(count)
-                    for column in self._columns
-                )
-            )
+            sql, binds = self.fragment(count)
+            statement = text(sql).bindparams(*binds)
             self._statements[count] = statement
+        return statement
+
+
+class InsertsAtEnd:
+    """Rows a unit of work inserts when it ends, because nothing reads them back before then (its
+    identity events, their webhook messages, the credentials and codes it issues). On PostgreSQL
+    they go out as ONE statement, each insert but the last in a data-modifying `WITH`: one round
+    trip instead of one per table. Elsewhere, one statement per table, in the order added."""
+
+    _combined: ClassVar[dict[tuple[tuple[int, int], ...], TextClause]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._pending: list[tuple[RowsInsert, list[dict[str, Any]]]] = []
+
+    def add(self, into: RowsInsert, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._pending.append((into, rows))
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        combinable = len(pending) > 1 and all(
+            len(rows) <= _MOST_ROWS_PER_STATEMENT for _, rows in pending
+        )
+        if not combinable or self._connection.dialect.name != "postgresql":
+            for into, rows in pending:
+                into.execute(self._connection, rows)
+            return
+        parameters: dict[str, Any] = {}
+        for number, (into, rows) in enumerate(pending):
+            parameters.update(into.parameters(rows, prefix=f"w{number}_"))
+        self._connection.execute(self._statement(pending), parameters)
+
+    @classmethod
+    def _statement(cls, pending: list[tuple[RowsInsert, list[dict[str, Any]]]]) -> TextClause:
+        shape = tuple((id(into), len(rows)) for into, rows in pending)
+        statement = cls._combined.get(shape)
+        if statement is None:
+            parts, binds = [], []
+            for number, (into, rows) in enumerate(pending):
+                sql, typed = into.fragment(len(rows), prefix=f"w{number}_")
+                parts.append(sql)
+                binds.extend(typed)
+            *first, last = parts
+            withs = ", ".join(f"w{number} AS ({sql})" for number, sql in enumerate(first))
+            statement = text(f"WITH {withs} {last}").bindparams(*binds)
+            with cls._lock:
+                # Bounded by the use cases' shapes (tables and row counts), a few dozen.
+                cls._combined[shape] = statement
         return statement
 
 

@@ -97,8 +97,10 @@ class Runtime:
         except UserlinkError as error:
             if error.keep_changes:
                 webhooks.enqueue(work, work.audit.flush())
+                work.at_end.flush()
             raise
         webhooks.enqueue(work, work.audit.flush())
+        work.at_end.flush()
 
 
 def build_runtime(settings: Settings, clock: Clock) -> Runtime:

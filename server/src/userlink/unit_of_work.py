@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from userlink.audit.service import AuditLog
 from userlink.config import Settings
+from userlink.db import InsertsAtEnd
 from userlink.kit.clock import Clock
 from userlink.kit.ratelimit import RateLimiter
 from userlink.kit.secrets import SecretHasher
@@ -29,6 +30,10 @@ class UnitOfWork:
     rate_limiter: RateLimiter
     request_ref: str | None = None
     audit: AuditLog = field(init=False)
+    # Rows nothing reads back before the unit of work ends: inserted then, in one statement on
+    # PostgreSQL (`Runtime` flushes them before the commit).
+    at_end: InsertsAtEnd = field(init=False)
 
     def __post_init__(self) -> None:
-        self.audit = AuditLog(self.connection, self.clock, self.request_ref)
+        self.at_end = InsertsAtEnd(self.connection)
+        self.audit = AuditLog(self.connection, self.clock, self.request_ref, self.at_end)

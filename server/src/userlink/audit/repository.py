@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from userlink.db import RowsInsert
+from userlink.db import InsertsAtEnd, RowsInsert
 from userlink.kit.periods import day_index
 from userlink.models import audit_events
 
@@ -38,6 +38,10 @@ class AuditRepository:
         # One statement for the whole transaction's events.
         if rows:
             _APPEND.execute(self._connection, list(rows))
+
+    def append_at_end(self, at_end: InsertsAtEnd, rows: Sequence[dict[str, Any]]) -> None:
+        """The rows, inserted with the unit of work's other inserts at its end."""
+        at_end.add(_APPEND, list(rows))
 
     def append_once(self, row: dict[str, Any]) -> int | None:
         """Insert one row and answer its id; None when a unique constraint refuses it (the

@@ -20,13 +20,21 @@ from userlink.audit.errors import (
 )
 from userlink.audit.repository import AuditReader, AuditRepository
 from userlink.audit.rules import AuditEvent
+from userlink.db import InsertsAtEnd
 from userlink.kit import periods
 from userlink.kit.clock import Clock, as_utc
 
 
 class AuditLog:
-    def __init__(self, connection: Connection, clock: Clock, request_ref: str | None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        clock: Clock,
+        request_ref: str | None,
+        at_end: InsertsAtEnd,
+    ) -> None:
         self._repository = AuditRepository(connection)
+        self._at_end = at_end
         self._clock = clock
         self._request_ref = request_ref
         self._pending: list[dict[str, Any]] = []
@@ -99,10 +107,10 @@ class AuditLog:
         )
 
     def flush(self) -> list[dict[str, Any]]:
-        """Writes the pending events; returns every event of the transaction (the webhooks outbox
-        is written from them)."""
+        """Hands the pending events to the unit of work's inserts at its end; returns every event
+        of the transaction (the webhooks outbox is written from them)."""
         pending, self._pending = self._pending, []
-        self._repository.append(pending)
+        self._repository.append_at_end(self._at_end, pending)
         early, self._written_early = self._written_early, []
         every = early + pending
         self.written.extend(record["event"] for record in every)

@@ -11,17 +11,20 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     update,
 )
 
+from userlink.db import InsertsAtEnd, RowsInsert
 from userlink.kit.periods import day_index
 from userlink.models import auth_codes
 
 # Hot statements are built once (here) and executed with parameters, so each call only looks
 # its compiled form up in SQLAlchemy's cache.
-_INSERT = insert(auth_codes)
+_INSERT = RowsInsert(
+    auth_codes,
+    ("id", "app_id", "code_hash", "external_id", "created_at", "expires_at", "code_challenge"),
+)
 _CLAIM = (
     update(auth_codes)
     .where(
@@ -60,8 +63,9 @@ class AuthCodeRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert(self, **values: Any) -> None:
-        self._connection.execute(_INSERT, values)
+    def insert_at_end(self, at_end: InsertsAtEnd, row: dict[str, Any]) -> None:
+        """The code, inserted with the unit of work's other inserts at its end."""
+        at_end.add(_INSERT, [row])
 
     def claim(self, code_hash: str, nonce_hash: str, now: datetime) -> RowMapping | None:
         """Mark an unused, unexpired code redeemed. One UPDATE: under any number of concurrent

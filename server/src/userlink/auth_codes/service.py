@@ -59,14 +59,18 @@ def issue(
     code = secrets.generate_auth_code()
     expires_at = rules.expiry(now, caller.app.code_lifetime_seconds)
     code_id = new_id()
-    AuthCodeRepository(work.connection).insert(
-        id=code_id,
-        app_id=caller.app_id,
-        code_hash=work.hasher.hash(code),
-        external_id=external_id,
-        created_at=now,
-        expires_at=expires_at,
-        code_challenge=challenge,
+    # Inserted when the unit of work ends, with its identity event: one statement on PostgreSQL.
+    AuthCodeRepository(work.connection).insert_at_end(
+        work.at_end,
+        {
+            "id": code_id,
+            "app_id": caller.app_id,
+            "code_hash": work.hasher.hash(code),
+            "external_id": external_id,
+            "created_at": now,
+            "expires_at": expires_at,
+            "code_challenge": challenge,
+        },
     )
     work.audit.record(
         AuditEvent.CODE_ISSUED, app_id=caller.app_id, actor=caller.actor, code_id=str(code_id)

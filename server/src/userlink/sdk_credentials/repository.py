@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
-from userlink.db import RowsInsert
+from userlink.db import InsertsAtEnd, RowsInsert
 from userlink.models import apps, installs, sdk_tokens
 
 # The credential check of every SDK call, and the rotation's statements: built once, executed
@@ -55,8 +55,9 @@ class TokenRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        _INSERT.execute(self._connection, rows)
+    def insert_at_end(self, at_end: InsertsAtEnd, rows: list[dict[str, Any]]) -> None:
+        """The rows, inserted with the unit of work's other inserts at its end."""
+        at_end.add(_INSERT, rows)
 
     def find_with_install(self, token_hash: str) -> RowMapping | None:
         """The token and what every SDK call needs to know about its install, in one query."""

@@ -83,7 +83,10 @@ def issue(work: UnitOfWork, install_id: uuid.UUID) -> Credentials:
     refresh = secrets.generate(secrets.SecretKind.REFRESH_TOKEN)
     access_expires = now + timedelta(seconds=work.settings.access_token_lifetime_seconds)
     refresh_expires = now + timedelta(seconds=work.settings.refresh_token_lifetime_seconds)
-    TokenRepository(work.connection).insert_many(
+    # Inserted when the unit of work ends: nothing in it reads the new pair back (a revoke of
+    # the install's credentials comes before an issue, `replace`).
+    TokenRepository(work.connection).insert_at_end(
+        work.at_end,
         [
             {
                 "id": new_id(),
@@ -101,7 +104,7 @@ def issue(work: UnitOfWork, install_id: uuid.UUID) -> Credentials:
                 "created_at": now,
                 "expires_at": refresh_expires,
             },
-        ]
+        ],
     )
     return Credentials(access, access_expires, refresh, refresh_expires)
 
