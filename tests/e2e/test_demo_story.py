@@ -24,7 +24,9 @@ pytest.importorskip(
     "pip install -c constraints.txt -e examples/device_app -e examples/demo",
 )
 
+from userlink.db import Database
 from userlink_demo import Environment, StoryResult, run_story, running_environment
+from userlink_testing.backends import build_engine, empty_all_tables
 
 STEPS = [
     "signup-creates-user",
@@ -57,9 +59,15 @@ STEPS = [
 @pytest.fixture(scope="module")
 def demo_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     """Everything the demo starts, on this backend's test database (the story makes its own
-    app there, so it shares the database with nothing)."""
+    app there, so it shares the database with nothing). Emptied afterwards, as every test's
+    server leaves it: the tests after these read whole tables (a ledger's events, say)."""
     with running_environment(tmp_path_factory.mktemp("demo"), database_url=database_url) as env:
         yield env
+    database = Database(build_engine(database_url), max_connections=1)
+    try:
+        empty_all_tables(database)
+    finally:
+        database.dispose()
 
 
 @pytest.fixture(scope="module")

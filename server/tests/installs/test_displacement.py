@@ -211,7 +211,7 @@ def _statements(runtime):
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement[:60])
+        seen.append(statement)
 
     event.listen(runtime.database.engine, "before_cursor_execute", record)
     try:
