@@ -265,9 +265,10 @@ def _body_parts() -> tuple[str, str, str]:
 _HEAD, _MIDDLE, _TAIL = _body_parts()
 
 
-def payload_moment(k: int) -> datetime:
-    """When payload k of an upload occurred, as bench/lua/payloads.lua writes it."""
-    return datetime(2026, 11, 21, 10, k // 60, k % 60, tzinfo=UTC)
+def payload_moment(sent: datetime, k: int, batch: int) -> datetime:
+    """When payload k of a batch sent at `sent` occurred, as bench/lua/payloads.lua writes it:
+    (batch - k) seconds before, in whole seconds (the upload's times, so the same rows)."""
+    return sent.replace(microsecond=0) - timedelta(seconds=batch - k)
 
 
 def payload_body_text(n: int) -> str:
@@ -829,10 +830,6 @@ class DirectBatchWriter:
         self.batch = batch
         self.tag = stdlib_secrets.token_hex(3)
         self.bodies = [payload_body_text(k) for k in range(batch)]
-        # The same rows as the upload's: bench/lua/payloads.lua sends payload k of every batch
-        # as occurring at 2026-11-21T10:MM:SS, k = MM * 60 + SS (where the rows land in the
-        # timeline's index is part of what an insert costs).
-        self.moments = [payload_moment(k) for k in range(batch)]
         columns = [c for c in PAYLOAD_COLUMNS if c != "id"]
         self._driver: Any
         if self.postgres:
@@ -860,7 +857,6 @@ class DirectBatchWriter:
                 for d in devices
             ]
             self._convert_time: Callable[[datetime], Any] = partial(convert, "occurred_at")
-            self._moment_texts = [self._convert_time(moment) for moment in self.moments]
             self._insert = str(
                 insert(payloads).compile(dialect=fixtures.engine.dialect, column_keys=columns)
             )
@@ -877,8 +873,9 @@ class DirectBatchWriter:
                 cursor.copy(self._copy) as copy,
             ):
                 for k in range(self.batch):
+                    occurred = payload_moment(now, k, self.batch)
                     copy.write_row(
-                        (app, user, install, f"{prefix}{k}", "trip", self.moments[k], now,
+                        (app, user, install, f"{prefix}{k}", "trip", occurred, now,
                          self.bodies[k], True)
                     )  # fmt: skip
             return
@@ -890,7 +887,7 @@ class DirectBatchWriter:
                 install,
                 f"{prefix}{k}",
                 "trip",
-                self._moment_texts[k],
+                self._convert_time(payload_moment(now, k, self.batch)),
                 received,
                 self.bodies[k],
                 1,
