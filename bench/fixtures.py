@@ -43,6 +43,7 @@ from sqlalchemy.pool import NullPool
 
 from bench.reference_apps import REFERENCE_TABLE
 from userlink.config import Settings
+from userlink.db import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES
 from userlink.kit import secrets
 from userlink.kit.secrets import SecretHasher
 from userlink.models import auth_codes, installs, payloads, sdk_tokens, users
@@ -845,7 +846,13 @@ class DirectBatchWriter:
             self._driver = sqlite3.connect(
                 fixtures.database.sqlite_path, isolation_level=None, timeout=60
             )
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                f"cache_size=-{SQLITE_CACHE_KIB}",
+                f"mmap_size={SQLITE_MMAP_BYTES}",
+            ):
                 self._driver.execute(f"PRAGMA {pragma}")
             convert = fixtures._value_converter(payloads)
             self.owners = [

@@ -121,6 +121,9 @@ def _sqlite_insert(path: str) -> tuple[Insert, Callable[[], None]]:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=30000")
+    # The platform's page cache and memory map (userlink.db), so that only the stack differs.
+    connection.execute("PRAGMA cache_size=-65536")
+    connection.execute("PRAGMA mmap_size=268435456")
     lock = threading.Lock()  # one connection, used by one thread at a time
     statement = f"INSERT INTO {REFERENCE_TABLE} (id, external_id, created_at) VALUES (?, ?, ?)"  # noqa: S608
 

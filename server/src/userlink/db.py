@@ -26,6 +26,12 @@ from sqlalchemy.pool import StaticPool
 
 from userlink.errors import UserlinkError
 
+# SQLite's page cache for the process's one connection (its default is 2 MiB), and how much of
+# the file it reads through a memory map instead of a system call per page: with the indexes of
+# millions of payloads, the pages an upload touches no longer fit in the default cache.
+SQLITE_CACHE_KIB = 65_536
+SQLITE_MMAP_BYTES = 268_435_456
+
 # The most rows `RowsInsert` puts in one statement; more go out in several.
 _MOST_ROWS_PER_STATEMENT = 16
 
@@ -203,6 +209,8 @@ def _sqlite_engine(database_url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
