@@ -187,15 +187,7 @@ class WebhookRepository:
         values: dict[str, Any] = {"attempts": attempts - 1, "next_attempt_at": now}
         if attempts == 1:
             values["last_attempt_at"] = None
-        self._connection.execute(
-            update(messages)
-            .where(
-                messages.c.id == message_row_id,
-                messages.c.attempts == attempts,
-                messages.c.status == Status.PENDING,
-            )
-            .values(**values)
-        )
+        self.record_attempt(message_row_id, attempts, values)
 
     def record_attempt(self, message_row_id: int, attempts: int, values: dict[str, Any]) -> bool:
         """The outcome of attempt number `attempts`; False when the message was taken again
