@@ -9,7 +9,6 @@ import datetime
 import ipaddress
 import os
 import secrets
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -30,12 +29,6 @@ GUIDE = ROOT / "docs" / "deployment.md"
 # Where docs/deployment.md installs the code and the settings: what the shipped files name.
 INSTALLED_USERLINK = "/opt/userlink/venv/bin/userlink"
 INSTALLED_SETTINGS = "/etc/userlink/userlink.env"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(

@@ -26,6 +26,13 @@ async def get_in_process(app: FastAPI, path: str) -> httpx.Response:
         return await client.get(path)
 
 
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1 (for a server started in another process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "environment": Environment.TEST,

@@ -34,7 +34,6 @@ from userlink_testing.deploy import (
     DEPLOY,
     answers,
     environment_required,
-    free_port,
     own_postgres_database,
     production_settings,
     rendered,
@@ -43,6 +42,7 @@ from userlink_testing.deploy import (
     wait_until,
     write_settings,
 )
+from userlink_testing.live import free_port
 
 NGINX = Path(os.environ.get("USERLINK_TEST_NGINX", "/usr/sbin/nginx"))
 REQUIRE_NGINX_ENV = "USERLINK_TEST_REQUIRE_NGINX"

@@ -29,7 +29,6 @@ from userlink_testing.deploy import (
     INSTALLED_SETTINGS,
     INSTALLED_USERLINK,
     answers,
-    free_port,
     own_postgres_database,
     production_settings,
     rendered,
@@ -37,6 +36,7 @@ from userlink_testing.deploy import (
     wait_until,
     write_settings,
 )
+from userlink_testing.live import free_port
 
 UNITS = DEPLOY / "systemd"
 SYSTEMD_ANALYZE = Path("/usr/bin/systemd-analyze")

@@ -15,7 +15,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,7 @@ from userlink_testing.factories.api_keys import make_key
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import issue_code
 from userlink_testing.factories.records import rows
-from userlink_testing.live import TEST_SECRET
+from userlink_testing.live import TEST_SECRET, free_port
 
 PHONE = DeviceInfo(platform="android", os_version="14", model="Pixel 8", screen_diagonal_inches=6.2)
 QUEUE_FILE = "queue.sqlite3"
@@ -44,12 +43,6 @@ BATCH = 100  # the platform's batch size, which the SDK uses
 HELD_UPLOAD = 4  # the upload request the device holds: three batches are acknowledged before it
 START_DEADLINE = 60.0
 UPLOAD_DEADLINE = 180.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], bool], *, what: str, seconds: float) -> None:

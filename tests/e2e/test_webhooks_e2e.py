@@ -26,17 +26,11 @@ from customer_backend.config import Settings as CustomerSettings
 from userlink_testing.factories.api_keys import make_key
 from userlink_testing.factories.apps import make_app
 from userlink_testing.factories.devices import bearer, issue_code, redeem
-from userlink_testing.live import TEST_SECRET, LiveServer
+from userlink_testing.live import TEST_SECRET, LiveServer, free_port
 from userlink_testing.receiver import Answer, Receiver
 
 BIN = Path(sys.executable).parent
 DEADLINE = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], bool], *, what: str, seconds: float = DEADLINE) -> None:

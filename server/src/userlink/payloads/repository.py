@@ -54,17 +54,16 @@ def _insert_batch_sqlite(rows: int) -> str:
 
 @functools.cache
 def _sqlite_converters(dialect: Dialect) -> tuple[Callable[[Any], Any], ...]:
-    """How SQLAlchemy stores a uuid, a moment and a boolean on SQLite, taken from the columns'
-    own types so the rows read back exactly as if `insert(payloads)` had written them; the
-    moment's in the same text, written faster (`sqlite_moment_text`)."""
-    converters = []
-    for name in ("app_id", "occurred_at", "processed"):
-        # The dialect's own form of the type: the generic DateTime converts nothing, SQLite's
-        # writes the text SQLAlchemy compares cursors against.
+    """How SQLAlchemy stores a uuid, a moment and a boolean on SQLite, so the rows read back
+    exactly as if `insert(payloads)` had written them: the uuid's and the boolean's taken from
+    the columns' own types, the moment's text written faster (`sqlite_moment_text`)."""
+
+    def stored_as(name: str) -> Callable[[Any], Any]:
+        # The dialect's own form of the type, not the generic one.
         processor = payloads.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        converters.append(processor if processor is not None else (lambda value: value))
-    converters[1] = sqlite_moment_text
-    return tuple(converters)
+        return processor if processor is not None else (lambda value: value)
+
+    return stored_as("app_id"), sqlite_moment_text, stored_as("processed")
 
 
 def sqlite_moment_text(moment: datetime) -> str:

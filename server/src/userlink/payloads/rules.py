@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -53,16 +53,22 @@ def encode_body(body: Any) -> tuple[bytes, None] | tuple[None, str]:
         encoded = to_json(body, inf_nan_mode="constants")
     except PydanticSerializationError:
         return None, body_problem(body) or LONE_SURROGATE
-    if (
-        encoded.count(b"{") + encoded.count(b"[") > MAX_BODY_DEPTH
-        or b"NaN" in encoded
-        or b"Infinity" in encoded
-        or _NINETEEN_DIGITS in encoded.translate(_DIGITS_AS_ZEROS)
-    ):
+    if _may_not_be_storable(encoded):
         problem = body_problem(body)
         if problem is not None:
             return None, problem
     return encoded, None
+
+
+def _may_not_be_storable(encoded: bytes) -> bool:
+    """Whether an encoded body's text leaves `body_problem`'s problems possible: brackets enough
+    for the depth, a run of digits long enough to overflow 64 bits, NaN or Infinity."""
+    return (
+        encoded.count(b"{") + encoded.count(b"[") > MAX_BODY_DEPTH
+        or b"NaN" in encoded
+        or b"Infinity" in encoded
+        or _NINETEEN_DIGITS in encoded.translate(_DIGITS_AS_ZEROS)
+    )
 
 
 def encode_bodies(bodies: Sequence[Any]) -> list[bytes] | None:
@@ -80,9 +86,10 @@ def encode_bodies(bodies: Sequence[Any]) -> list[bytes] | None:
         or _NINETEEN_DIGITS in joined.translate(_DIGITS_AS_ZEROS)
         or any(text.count(b"{") + text.count(b"[") > MAX_BODY_DEPTH for text in encoded)
     ):
-        # A scan matched: the exact answer is `encode_body`'s, body by body.
-        checked = [encode_body(body)[0] for body in bodies]
-        return None if any(text is None for text in checked) else cast(list[bytes], checked)
+        # A scan matched: `encode_body`'s check, body by body, on the texts already made.
+        for body, text in zip(bodies, encoded, strict=True):
+            if _may_not_be_storable(text) and body_problem(body) is not None:
+                return None
     return encoded
 
 
