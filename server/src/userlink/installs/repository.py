@@ -7,18 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
-from userlink.models import installs, users
+from userlink.models import installs
 
 # Hot statements, built once and executed with parameters (see auth_codes/repository.py).
 _INSERT = insert(installs)
 _GET = select(installs).where(installs.c.id == bindparam("b_id"))
 _LOCK = _GET.with_for_update()
-_GET_SHARING_USER_LOCK = (
-    select(installs)
-    .join(users, users.c.id == installs.c.user_id)
-    .where(installs.c.id == bindparam("b_id"), users.c.id == bindparam("b_user_id"))
-    .with_for_update(read=True, of=users)
-)
 _LIVE_FOR_USER = (
     select(installs)
     .where(installs.c.user_id == bindparam("b_user_id"), installs.c.status == "live")
@@ -57,10 +51,6 @@ class InstallRepository:
 
     def lock(self, install_id: uuid.UUID) -> RowMapping | None:
         return self._connection.execute(_LOCK, {"b_id": install_id}).mappings().first()
-
-    def get_sharing_user_lock(self, install_id: uuid.UUID, user_id: uuid.UUID) -> RowMapping | None:
-        parameters = {"b_id": install_id, "b_user_id": user_id}
-        return self._connection.execute(_GET_SHARING_USER_LOCK, parameters).mappings().first()
 
     def live_for_user(self, user_id: uuid.UUID) -> Sequence[RowMapping]:
         return self._connection.execute(_LIVE_FOR_USER, {"b_user_id": user_id}).mappings().all()

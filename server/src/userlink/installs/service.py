@@ -335,15 +335,6 @@ def get_live_locked(work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID)
     return install
 
 
-def get_sharing_user_lock(
-    work: UnitOfWork, install_id: uuid.UUID, user_id: uuid.UUID
-) -> Install | None:
-    """The install, if it still belongs to `user_id`, read under a shared lock on that user's row
-    (one statement): changes of the user's active install wait until the caller commits."""
-    row = InstallRepository(work.connection).get_sharing_user_lock(install_id, user_id)
-    return Install.from_row(row) if row is not None else None
-
-
 def installs_of(work: UnitOfWork, user_id: uuid.UUID) -> list[Install]:
     return [Install.from_row(r) for r in InstallRepository(work.connection).all_for_user(user_id)]
 

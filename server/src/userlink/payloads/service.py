@@ -12,8 +12,7 @@ from sqlalchemy import RowMapping
 
 from userlink.audit.rules import AuditEvent
 from userlink.installs import service as installs
-from userlink.installs.errors import InstallDeregistered, InstallNotFound
-from userlink.installs.rules import LIVE
+from userlink.installs.errors import InstallNotFound
 from userlink.kit.clock import as_utc
 from userlink.payloads import rules
 from userlink.payloads.errors import (
@@ -28,7 +27,8 @@ from userlink.payloads.errors import (
 )
 from userlink.payloads.repository import NewPayloads, PayloadRepository
 from userlink.payloads.rules import HeldFilter
-from userlink.sdk_credentials.service import Displacement, SdkCaller
+from userlink.sdk_credentials import service as credentials
+from userlink.sdk_credentials.service import Displacement
 from userlink.unit_of_work import UnitOfWork
 from userlink.users import service as users
 
@@ -144,23 +144,23 @@ def _refuse(batch: Sequence[IncomingPayload]) -> NoReturn:
     raise DuplicatePayloadId(f"Payload id {duplicate} appears twice in this batch.")
 
 
-def ingest(work: UnitOfWork, caller: SdkCaller, batch: PreparedBatch) -> IngestResult:
-    # Shares the user's row lock with handovers of the active role, so each payload is judged by
-    # the activity the install has when it is stored: processed or kept apart, never both.
-    install = installs.get_sharing_user_lock(work, caller.install_id, caller.user_id)
-    if install is None or install.status != LIVE:
-        raise InstallDeregistered()
-    processed = install.is_active and caller.app_enabled
+def ingest(work: UnitOfWork, access_token: str, batch: PreparedBatch) -> IngestResult:
+    """Store a batch for the install the access token belongs to."""
+    # One statement checks the token and takes a shared lock on the install's user, the lock
+    # handovers of the active role take exclusively: each payload is judged by the role the
+    # install has when it is stored, processed or kept apart, never both.
+    caller = credentials.authenticate(work, access_token, sharing_user_lock=True)
+    processed = caller.is_active  # its own flag, and its app's remote switch
     stored = PayloadRepository(work.connection).insert_new(
         batch.payloads,
         app_id=caller.app_id,
-        user_id=install.user_id,
-        install_id=install.id,
+        user_id=caller.user_id,
+        install_id=caller.install_id,
         received_at=work.clock.now(),
         processed=processed,
     )
     return IngestResult(
-        displacement=None if install.is_active else caller.displacement,
+        displacement=caller.displacement,  # None unless another install took the role
         is_remote_enabled=processed,
         client_ids=batch.payloads.client_ids,
         stored=stored,

@@ -120,11 +120,20 @@ def replace(work: UnitOfWork, install_id: uuid.UUID) -> Credentials:
     return issue(work, install_id)
 
 
-def authenticate(work: UnitOfWork, token: str) -> SdkCaller:
-    """Every SDK call: checksum, then one indexed lookup joined with the install and its app."""
+def authenticate(work: UnitOfWork, token: str, *, sharing_user_lock: bool = False) -> SdkCaller:
+    """Every SDK call: checksum, then one indexed lookup joined with the install and its app.
+    `sharing_user_lock`: the same statement also takes a shared lock on the install's user, held
+    until the unit of work ends, so the install's role read here stays its role until then (a
+    change of the user's active install takes that lock exclusively)."""
     if secrets.parse_kind(token) is not secrets.SecretKind.ACCESS_TOKEN:
         raise AccessTokenInvalid()
-    row = TokenRepository(work.connection).find_with_install(work.hasher.hash(token))
+    tokens = TokenRepository(work.connection)
+    token_hash = work.hasher.hash(token)
+    row = (
+        tokens.find_with_install_sharing_user_lock(token_hash)
+        if sharing_user_lock
+        else tokens.find_with_install(token_hash)
+    )
     if row is None or row["kind"] != "access":
         raise AccessTokenInvalid()
     if row["status"] != LIVE:
