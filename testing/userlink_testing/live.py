@@ -58,12 +58,18 @@ class LiveServer:
         self.runtime.database.dispose()
 
 
-def serve_app(app: FastAPI, runtime: Runtime, clock: ShiftableClock) -> LiveServer:
+def serve_app(
+    app: FastAPI, runtime: Runtime, clock: ShiftableClock, *, lifespan: bool = False
+) -> LiveServer:
+    """`app` on a socket of its own; `lifespan`: with its start-up and shut-down, as `userlink
+    serve` runs it (the shared test server runs without, its runtime built by the tests)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on" if lifespan else "off", access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -3,7 +3,9 @@ callers use is `Runtime.unit_of_work`."""
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -31,6 +33,15 @@ from userlink.errors import UserlinkError
 # millions of payloads, the pages an upload touches no longer fit in the default cache.
 SQLITE_CACHE_KIB = 65_536
 SQLITE_MMAP_BYTES = 268_435_456
+
+# How long the background checkpointer waits after a checkpoint before the next: the WAL holds
+# at most about this much of the server's writes, and a checkpoint (with its fsync) copies all of
+# them at once.
+SQLITE_CHECKPOINT_PAUSE_SECONDS = 0.05
+# SQLite's own threshold (pages in the WAL), restored when the background checkpointer stops.
+_SQLITE_AUTOCHECKPOINT_PAGES = 1000
+
+logger = logging.getLogger("userlink")
 
 # The most rows `RowsInsert` puts in one statement; more go out in several.
 _MOST_ROWS_PER_STATEMENT = 16
@@ -220,6 +231,60 @@ def _sqlite_engine(database_url: str) -> Engine:
     return engine
 
 
+class BackgroundCheckpoints:
+    """SQLite's write-ahead log copied into the database file by a thread of its own.
+
+    By default the connection that commits past 1,000 pages of log runs the checkpoint itself,
+    inside its commit: for a server that is the one thread all writes go through, which then
+    copies pages and waits for an fsync while every request of its group waits for the answer
+    (measured: a sixth of the payload upload's throughput, and most of its p99;
+    docs/performance.md). Here the server's connection never checkpoints; after commits this
+    thread runs a PASSIVE checkpoint on its own connection (which never blocks a writer), at most
+    once per `pause` seconds, in parallel with the writes."""
+
+    def __init__(self, path: str, *, pause: float = SQLITE_CHECKPOINT_PAUSE_SECONDS) -> None:
+        self._path = path
+        self._pause = pause
+        self._committed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="userlink-sqlite-checkpoints", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def committed(self) -> None:
+        """A write was committed: there is log to copy."""
+        self._committed.set()
+
+    def stop(self) -> None:
+        """After the last checkpoint the thread runs (what is left, SQLite copies when the last
+        connection closes)."""
+        self._stopping.set()
+        self._committed.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping.is_set():
+                self._committed.wait()
+                self._committed.clear()
+                self.checkpoint(connection)
+                self._stopping.wait(self._pause)
+        finally:
+            connection.close()
+
+    @staticmethod
+    def checkpoint(connection: sqlite3.Connection) -> None:
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as error:
+            # Tried again after the next commit; meanwhile the log only grows.
+            logger.warning("SQLite checkpoint failed: %s", error)
+
+
 class Database:
     def __init__(self, engine: Engine, *, max_connections: int) -> None:
         self.engine = engine
@@ -228,6 +293,29 @@ class Database:
         # connection (which every transaction would wait for anyway: it holds the write lock).
         self.max_concurrent_transactions = 1 if is_sqlite else max_connections
         self._one_at_a_time: threading.Lock | None = threading.Lock() if is_sqlite else None
+        self._checkpoints: BackgroundCheckpoints | None = None
+
+    def start_background_checkpoints(self) -> None:
+        """SQLite in a file (a server's database): checkpoints from now on in a thread of their
+        own, not in the commits (`BackgroundCheckpoints`). Nothing to do on PostgreSQL."""
+        path = self.engine.url.database
+        if self._one_at_a_time is None or not path or path == ":memory:" or self._checkpoints:
+            return
+        self._set_autocheckpoint(0)
+        self._checkpoints = BackgroundCheckpoints(path)
+        self._checkpoints.start()
+
+    def stop_background_checkpoints(self) -> None:
+        if self._checkpoints is None:
+            return
+        self._checkpoints.stop()
+        self._checkpoints = None
+        self._set_autocheckpoint(_SQLITE_AUTOCHECKPOINT_PAGES)
+
+    def _set_autocheckpoint(self, pages: int) -> None:
+        assert self._one_at_a_time is not None
+        with self._one_at_a_time, self.engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -249,6 +337,9 @@ class Database:
                 raise
             else:
                 transaction.commit()
+        checkpoints = self._checkpoints
+        if checkpoints is not None:
+            checkpoints.committed()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -77,6 +77,8 @@ def create_app_for(runtime: Runtime) -> FastAPI:
             if runtime.settings.runs_webhook_worker_in_process
             else None
         )
+        # SQLite: the log is copied into the file beside the writes, not inside their commits.
+        runtime.database.start_background_checkpoints()
         if delivery is not None:
             delivery.start()
         yield
@@ -84,6 +86,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
             delivery.stop()
         if isinstance(runner, GroupedWritesRunner):
             runner.stop()
+        runtime.database.stop_background_checkpoints()
         runtime.database.dispose()
 
     app = FastAPI(
