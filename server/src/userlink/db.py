@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import (
     BindParameter,
@@ -97,39 +97,77 @@ class RowsInsert:
         return statement
 
 
-class InsertsAtEnd:
-    """Rows a unit of work inserts when it ends, because nothing reads them back before then (its
-    identity events, their webhook messages, the credentials and codes it issues). On PostgreSQL
-    they go out as ONE statement, each insert but the last in a data-modifying `WITH`: one round
-    trip instead of one per table. Elsewhere, one statement per table, in the order added."""
+class RowUpdate:
+    """One row's UPDATE by its id, in the same shape as `RowsInsert`, so that `WritesAtEnd` can
+    put it in its one statement: `{"id": ..., <column>: <value>, ...}` per row."""
+
+    def __init__(self, table: Table, columns: tuple[str, ...]) -> None:
+        self.table = table
+        self._columns = columns
+        self._keys = ("id", *columns)
+        self._statement = text(self.fragment(1)[0]).bindparams(*self.fragment(1)[1])
+
+    def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            connection.execute(self._statement, self.parameters([row]))
+
+    def parameters(self, rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
+        [row] = rows
+        return {f"{prefix}{key}_0": row[key] for key in self._keys}
+
+    def fragment(self, count: int, prefix: str = "") -> tuple[str, list[BindParameter[Any]]]:
+        if count != 1:
+            raise ValueError("RowUpdate writes one row per statement")
+        assignments = ", ".join(f"{column} = :{prefix}{column}_0" for column in self._columns)
+        sql = f"UPDATE {self.table.name} SET {assignments} WHERE id = :{prefix}id_0"  # noqa: S608 - names from the Table, values bound
+        binds = [bindparam(f"{prefix}{key}_0", type_=self.table.c[key].type) for key in self._keys]
+        return sql, binds
+
+
+class DeferredWrite(Protocol):
+    """What `WritesAtEnd` can hold: `RowsInsert` or `RowUpdate`."""
+
+    def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None: ...
+    def parameters(self, rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]: ...
+    def fragment(self, count: int, prefix: str = "") -> tuple[str, list[BindParameter[Any]]]: ...
+
+
+class WritesAtEnd:
+    """Rows a unit of work writes when it ends, because nothing reads them back before then (its
+    identity events, their webhook messages, the credentials, codes and installs it makes, a
+    redeemed code's outcome). On PostgreSQL they go out as ONE statement, each write but the last
+    in a data-modifying `WITH`: one round trip instead of one per write (foreign keys are checked
+    at the statement's end, so a row may name one written beside it; no row may be written twice).
+    Elsewhere, one statement each, in the order added."""
 
     _combined: ClassVar[dict[tuple[tuple[int, int], ...], TextClause]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._pending: list[tuple[RowsInsert, list[dict[str, Any]]]] = []
+        self._pending: list[tuple[DeferredWrite, list[dict[str, Any]]]] = []
 
-    def add(self, into: RowsInsert, rows: list[dict[str, Any]]) -> None:
+    def add(self, write: DeferredWrite, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self._pending.append((into, rows))
+            self._pending.append((write, rows))
 
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         combinable = len(pending) > 1 and all(
-            len(rows) <= _MOST_ROWS_PER_STATEMENT for _, rows in pending
+            len(rows) <= (1 if isinstance(write, RowUpdate) else _MOST_ROWS_PER_STATEMENT)
+            for write, rows in pending
         )
         if not combinable or self._connection.dialect.name != "postgresql":
-            for into, rows in pending:
-                into.execute(self._connection, rows)
+            for write, rows in pending:
+                write.execute(self._connection, rows)
             return
         parameters: dict[str, Any] = {}
-        for number, (into, rows) in enumerate(pending):
-            parameters.update(into.parameters(rows, prefix=f"w{number}_"))
+        for number, (write, rows) in enumerate(pending):
+            parameters.update(write.parameters(rows, prefix=f"w{number}_"))
         self._connection.execute(self._statement(pending), parameters)
 
     @classmethod
-    def _statement(cls, pending: list[tuple[RowsInsert, list[dict[str, Any]]]]) -> TextClause:
+    def _statement(cls, pending: list[tuple[DeferredWrite, list[dict[str, Any]]]]) -> TextClause:
         shape = tuple((id(into), len(rows)) for into, rows in pending)
         statement = cls._combined.get(shape)
         if statement is None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from userlink.audit.service import AuditLog
 from userlink.config import Settings
-from userlink.db import InsertsAtEnd
+from userlink.db import WritesAtEnd
 from userlink.kit.clock import Clock
 from userlink.kit.ratelimit import RateLimiter
 from userlink.kit.secrets import SecretHasher
@@ -32,8 +32,8 @@ class UnitOfWork:
     audit: AuditLog = field(init=False)
     # Rows nothing reads back before the unit of work ends: inserted then, in one statement on
     # PostgreSQL (`Runtime` flushes them before the commit).
-    at_end: InsertsAtEnd = field(init=False)
+    at_end: WritesAtEnd = field(init=False)
 
     def __post_init__(self) -> None:
-        self.at_end = InsertsAtEnd(self.connection)
+        self.at_end = WritesAtEnd(self.connection)
         self.audit = AuditLog(self.connection, self.clock, self.request_ref, self.at_end)

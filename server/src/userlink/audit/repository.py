@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from userlink.db import InsertsAtEnd, RowsInsert
+from userlink.db import RowsInsert, WritesAtEnd
 from userlink.kit.periods import day_index
 from userlink.models import audit_events
 
@@ -39,7 +39,7 @@ class AuditRepository:
         if rows:
             _APPEND.execute(self._connection, list(rows))
 
-    def append_at_end(self, at_end: InsertsAtEnd, rows: Sequence[dict[str, Any]]) -> None:
+    def append_at_end(self, at_end: WritesAtEnd, rows: Sequence[dict[str, Any]]) -> None:
         """The rows, inserted with the unit of work's other inserts at its end."""
         at_end.add(_APPEND, list(rows))
 

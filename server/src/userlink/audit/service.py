@@ -20,7 +20,7 @@ from userlink.audit.errors import (
 )
 from userlink.audit.repository import AuditReader, AuditRepository
 from userlink.audit.rules import AuditEvent
-from userlink.db import InsertsAtEnd
+from userlink.db import WritesAtEnd
 from userlink.kit import periods
 from userlink.kit.clock import Clock, as_utc
 
@@ -31,7 +31,7 @@ class AuditLog:
         connection: Connection,
         clock: Clock,
         request_ref: str | None,
-        at_end: InsertsAtEnd,
+        at_end: WritesAtEnd,
     ) -> None:
         self._repository = AuditRepository(connection)
         self._at_end = at_end

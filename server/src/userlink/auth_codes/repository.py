@@ -15,7 +15,7 @@ from sqlalchemy import (
     update,
 )
 
-from userlink.db import InsertsAtEnd, RowsInsert
+from userlink.db import RowsInsert, RowUpdate, WritesAtEnd
 from userlink.kit.periods import day_index
 from userlink.models import auth_codes
 
@@ -41,15 +41,8 @@ _CLAIM = (
     )
 )
 _FIND = select(auth_codes).where(auth_codes.c.code_hash == bindparam("b_code_hash"))
-_RECORD_OUTCOME = (
-    update(auth_codes)
-    .where(auth_codes.c.id == bindparam("b_code_id"))
-    .values(
-        user_id=bindparam("b_user_id"),
-        install_id=bindparam("b_install_id"),
-        restored=bindparam("b_restored"),
-    )
-)
+# A redeemed code's outcome, written with the unit of work's other writes at its end.
+_RECORD_OUTCOME = RowUpdate(auth_codes, ("user_id", "install_id", "restored"))
 
 
 _RELEASE = (
@@ -63,7 +56,7 @@ class AuthCodeRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert_at_end(self, at_end: InsertsAtEnd, row: dict[str, Any]) -> None:
+    def insert_at_end(self, at_end: WritesAtEnd, row: dict[str, Any]) -> None:
         """The code, inserted with the unit of work's other inserts at its end."""
         at_end.add(_INSERT, [row])
 
@@ -80,18 +73,17 @@ class AuthCodeRepository:
     def find(self, code_hash: str) -> RowMapping | None:
         return self._connection.execute(_FIND, {"b_code_hash": code_hash}).mappings().first()
 
-    def record_outcome(
-        self, code_id: uuid.UUID, *, user_id: uuid.UUID, install_id: uuid.UUID, restored: bool
+    def record_outcome_at_end(
+        self,
+        at_end: WritesAtEnd,
+        code_id: uuid.UUID,
+        *,
+        user_id: uuid.UUID,
+        install_id: uuid.UUID,
+        restored: bool,
     ) -> None:
-        self._connection.execute(
-            _RECORD_OUTCOME,
-            {
-                "b_code_id": code_id,
-                "b_user_id": user_id,
-                "b_install_id": install_id,
-                "b_restored": restored,
-            },
-        )
+        row = {"id": code_id, "user_id": user_id, "install_id": install_id, "restored": restored}
+        at_end.add(_RECORD_OUTCOME, [row])
 
     def delete_for_external_id(self, app_id: uuid.UUID, external_id: str) -> None:
         self._connection.execute(

@@ -222,8 +222,9 @@ def record_outcome(
     install_id: uuid.UUID,
     restored: bool,
 ) -> None:
-    AuthCodeRepository(work.connection).record_outcome(
-        code_id, user_id=user_id, install_id=install_id, restored=restored
+    # Nothing in the unit of work reads it back: written with its other writes at the end.
+    AuthCodeRepository(work.connection).record_outcome_at_end(
+        work.at_end, code_id, user_id=user_id, install_id=install_id, restored=restored
     )
 
 

@@ -5,12 +5,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
+from userlink.db import RowsInsert, WritesAtEnd
 from userlink.models import installs
 
 # Hot statements, built once and executed with parameters (see auth_codes/repository.py).
-_INSERT = insert(installs)
+# A new install is written with its unit of work's other writes at the end: nothing reads it back
+# (its role was decided before, `rules.assign_activity`).
+_INSERT = RowsInsert(
+    installs,
+    (
+        "id",
+        "app_id",
+        "user_id",
+        "installation_nonce_hash",
+        "platform",
+        "os_version",
+        "model",
+        "screen_diagonal_inches",
+        "ios_idiom",
+        "device_class",
+        "app_version",
+        "sdk_version",
+        "created_at",
+        "status",
+        "is_active",
+        "inactive_reason",
+        "registered_via",
+    ),
+)
 _GET = select(installs).where(installs.c.id == bindparam("b_id"))
 _LOCK = _GET.with_for_update()
 _LIVE_FOR_USER = (
@@ -43,8 +67,8 @@ class InstallRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert(self, **values: Any) -> None:
-        self._connection.execute(_INSERT, values)
+    def insert_at_end(self, at_end: WritesAtEnd, **values: Any) -> None:
+        at_end.add(_INSERT, [values])
 
     def get(self, install_id: uuid.UUID) -> RowMapping | None:
         return self._connection.execute(_GET, {"b_id": install_id}).mappings().first()

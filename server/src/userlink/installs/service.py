@@ -120,7 +120,9 @@ def register(
     """A new install of `user_id` (whose row the caller holds locked), active or not by the rule.
     One read of the user's live installs, at most one write per install whose role changes, one
     insert: the rule is computed before the new row exists. A user created in the caller's own
-    transaction (`user_is_new`) has no installs yet: its read is skipped."""
+    transaction (`user_is_new`) has no installs yet: its read is skipped. The insert goes out
+    with the unit of work's other writes at its end (`WritesAtEnd`): the caller must not read the
+    new install back from the database before then."""
     repository = InstallRepository(work.connection)
     now = work.clock.now()
     nonce_hash = work.hasher.hash(installation_nonce)
@@ -147,7 +149,8 @@ def register(
     change = ActiveChange(previous=previous_active, current=current_active)
     _apply(work, app_id, user_id, staying, plan, change)
     reason = activity.inactive_reason.value if activity.inactive_reason else None
-    repository.insert(
+    repository.insert_at_end(
+        work.at_end,
         id=new.id,
         app_id=app_id,
         user_id=user_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, select, update
 
-from userlink.db import InsertsAtEnd, RowsInsert
+from userlink.db import RowsInsert, WritesAtEnd
 from userlink.models import apps, installs, sdk_tokens, users
 
 # The credential check of every SDK call, and the rotation's statements: built once, executed
@@ -60,7 +60,7 @@ class TokenRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def insert_at_end(self, at_end: InsertsAtEnd, rows: list[dict[str, Any]]) -> None:
+    def insert_at_end(self, at_end: WritesAtEnd, rows: list[dict[str, Any]]) -> None:
         """The rows, inserted with the unit of work's other inserts at its end."""
         at_end.add(_INSERT, rows)
 
