@@ -19,8 +19,8 @@ def count_rows(runtime: Runtime, table: Table, **equals: Any) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-def rows(runtime: Runtime, table: Table, **equals: Any) -> list[RowMapping]:
-    query = select(table)
+def rows(runtime: Runtime, table: Table, *order_by: Any, **equals: Any) -> list[RowMapping]:
+    query = select(table).order_by(*order_by)
     for column, value in equals.items():
         query = query.where(table.c[column] == value)
     with runtime.database.transaction() as connection:
@@ -28,7 +28,9 @@ def rows(runtime: Runtime, table: Table, **equals: Any) -> list[RowMapping]:
 
 
 def audit_rows(runtime: Runtime, event: str) -> list[RowMapping]:
-    return rows(runtime, audit_events, event=event)
+    """In the order they were recorded (by id: without an ORDER BY, PostgreSQL returns rows in
+    whatever order its pages hold them, which after earlier tests' deletions is not that one)."""
+    return rows(runtime, audit_events, audit_events.c.id, event=event)
 
 
 def every_stored_value(runtime: Runtime) -> str:

@@ -84,8 +84,7 @@ def create_app_for(runtime: Runtime) -> FastAPI:
         yield
         if delivery is not None:
             delivery.stop()
-        if isinstance(runner, GroupedWritesRunner):
-            runner.stop()
+        runner.stop()
         runtime.database.stop_background_checkpoints()
         runtime.database.dispose()
 

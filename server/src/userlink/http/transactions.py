@@ -7,13 +7,13 @@ cheap (docs/performance.md)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-import anyio
-import anyio.to_thread
 from fastapi import Request
 
 from userlink import errors
@@ -75,20 +75,24 @@ class FailureLimit:
 
 
 class UseCaseRunner:
+    """Each use case in a worker thread of the runner's own pool, as many threads as the
+    database pool has connections: a request waiting for a connection waits in the pool's queue,
+    holding no thread and no connection, and a burst larger than the pool queues instead of timing
+    out in it. The loop's own executor, not anyio's thread hand-over, whose bookkeeping per call
+    (task and library look-ups, a capacity limiter, a cancel scope) was a tenth of a PostgreSQL
+    redemption's CPU (docs/performance.md)."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._slots: anyio.Semaphore | None = None
+        self._threads: ThreadPoolExecutor | None = None
 
-    def _unit_of_work_slots(self) -> anyio.Semaphore:
-        """How many requests may hold a unit of work at once: no more than the pool has
-        connections, and fewer than the worker threads, so a request waiting for a connection
-        waits on the event loop, holding no thread, and a burst larger than the pool queues
-        instead of timing out in the pool."""
-        if self._slots is None:
-            threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
-            capacity = self.runtime.database.max_concurrent_transactions
-            self._slots = anyio.Semaphore(max(1, min(capacity, threads - 1)))
-        return self._slots
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(
+                max_workers=max(1, self.runtime.database.max_concurrent_transactions),
+                thread_name_prefix="userlink-use-cases",
+            )
+        return self._threads
 
     async def run(
         self,
@@ -96,8 +100,13 @@ class UseCaseRunner:
         use_case: Callable[[UnitOfWork], T],
         limits: Sequence[RateLimit] = (),
     ) -> T:
-        async with self._unit_of_work_slots():
-            return await anyio.to_thread.run_sync(self._run, request_ref, use_case, limits)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), self._run, request_ref, use_case, limits)
+
+    def stop(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
 
     def _run(
         self, request_ref: str, use_case: Callable[[UnitOfWork], T], limits: Sequence[RateLimit]
@@ -141,6 +150,9 @@ class Runner(Protocol):
         use_case: Callable[[UnitOfWork], T],
         limits: Sequence[RateLimit] = (),
     ) -> T: ...
+
+    def stop(self) -> None:
+        """At shutdown, once no request is in flight."""
 
 
 def runtime_of(request: Request) -> Runtime:
