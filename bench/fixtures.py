@@ -549,6 +549,21 @@ class Fixtures:
             self.analyze([users, auth_codes], need_users + need_codes)
         return self.count(users), self.count(auth_codes), time.perf_counter() - began
 
+    def checkpoint(self) -> None:
+        """Everything written so far, in the database files: PostgreSQL's `CHECKPOINT` (dirty
+        buffers written out), SQLite's log copied back and emptied."""
+        if self.postgres:
+            with self.engine.connect() as connection:
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                autocommit.exec_driver_sql("CHECKPOINT")
+            return
+        assert self.database.sqlite_path is not None
+        driver = sqlite3.connect(self.database.sqlite_path, isolation_level=None, timeout=60)
+        try:
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            driver.close()
+
     def analyze(self, tables: Sequence[Table], rows: int) -> None:
         """After a bulk load of `rows`: what autovacuum would do, and after a large one a
         checkpoint, so that neither lands in a measurement (PostgreSQL); after a large one, the
@@ -559,17 +574,8 @@ class Fixtures:
                 autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
                 for table in tables:
                     autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {table.name}")
-                if large:
-                    autocommit.exec_driver_sql("CHECKPOINT")
-            return
-        if not large:
-            return
-        assert self.database.sqlite_path is not None
-        driver = sqlite3.connect(self.database.sqlite_path, isolation_level=None, timeout=60)
-        try:
-            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            driver.close()
+        if large:
+            self.checkpoint()
 
     def build_timeline(
         self, tenant: Tenant, rows: int, progress: Callable[[str], None]

@@ -4,6 +4,7 @@ inside their commits (db.BackgroundCheckpoints); on PostgreSQL there is nothing 
 from __future__ import annotations
 
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from userlink.db import Database, build_engine
 from userlink.http.app import create_app_for
 from userlink.runtime import Runtime, build_runtime
 from userlink_testing.backends import prepare_database
@@ -92,3 +94,32 @@ def test_on_postgresql_no_thread_is_started_and_writes_are_served(backend, datab
     with served(database_url) as (client, runtime):
         issue_codes(client, runtime, 2)
         assert checkpoint_threads() == []
+
+
+def log_restarts(path: Path) -> int:
+    """How many times SQLite has started the log over: its header's checkpoint sequence number."""
+    with open(f"{path}-wal", "rb") as log:
+        return int(struct.unpack(">4I", log.read(16))[3])
+
+
+def test_the_log_starts_over_while_a_writer_keeps_writing(tmp_path):
+    """A checkpoint beside a writer that never pauses never quite finishes, and SQLite starts
+    the log over only after one has: without the checkpoint taken under the write lock, this
+    writer's log never started over (and grew by every row it wrote)."""
+    path = tmp_path / "busy.db"
+    database = Database(build_engine(f"sqlite:///{path}"), max_connections=1)
+    with database.transaction() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT)")
+    database.start_background_checkpoints()
+    rows = [("x" * 2000,)] * 20
+    try:
+        first = log_restarts(path)
+        deadline = time.monotonic() + 30
+        while log_restarts(path) < first + 3 and time.monotonic() < deadline:
+            with database.transaction() as connection:
+                connection.exec_driver_sql("DELETE FROM filler WHERE id % 2 = 0")
+                connection.exec_driver_sql("INSERT INTO filler (text) VALUES (?)", rows)
+        assert log_restarts(path) >= first + 3
+    finally:
+        database.stop_background_checkpoints()
+        database.dispose()

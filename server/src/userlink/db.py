@@ -278,13 +278,32 @@ class BackgroundCheckpoints:
     (measured: a sixth of the payload upload's throughput, and most of its p99;
     docs/performance.md). Here the server's connection never checkpoints; after commits this
     thread runs a PASSIVE checkpoint on its own connection (which never blocks a writer), at most
-    once per `pause` seconds, in parallel with the writes."""
+    once per `pause` seconds, in parallel with the writes.
 
-    def __init__(self, path: str, *, pause: float = SQLITE_CHECKPOINT_PAUSE_SECONDS) -> None:
+    A checkpoint beside a busy writer never quite finishes (frames arrive while it copies), and
+    SQLite starts the log over only after one has: the log would grow for as long as the writes
+    go on, and every read look through it. So once the log holds `restart_after` pages, the
+    thread asks new transactions to wait (`writers_may_go`), takes `pause_writes` (the process's
+    write lock) once the transaction in flight has let it go, and copies the few frames left:
+    that checkpoint finishes, and the next write starts the log over. (Without the asking, a
+    writer that starts its next transaction at once wins the lock again, every time.)"""
+
+    def __init__(
+        self,
+        path: str,
+        pause_writes: threading.Lock,
+        *,
+        pause: float = SQLITE_CHECKPOINT_PAUSE_SECONDS,
+        restart_after: int = _SQLITE_AUTOCHECKPOINT_PAGES,
+    ) -> None:
         self._path = path
+        self._pause_writes = pause_writes
         self._pause = pause
+        self._restart_after = restart_after
         self._committed = threading.Event()
         self._stopping = threading.Event()
+        self._writers_go = threading.Event()
+        self._writers_go.set()
         self._thread = threading.Thread(
             target=self._run, name="userlink-sqlite-checkpoints", daemon=True
         )
@@ -295,6 +314,10 @@ class BackgroundCheckpoints:
     def committed(self) -> None:
         """A write was committed: there is log to copy."""
         self._committed.set()
+
+    def writers_may_go(self) -> None:
+        """Before a transaction takes the write lock: waits while the log is being finished."""
+        self._writers_go.wait()
 
     def stop(self) -> None:
         """After the last checkpoint the thread runs (what is left, SQLite copies when the last
@@ -309,18 +332,31 @@ class BackgroundCheckpoints:
             while not self._stopping.is_set():
                 self._committed.wait()
                 self._committed.clear()
-                self.checkpoint(connection)
+                if self.checkpoint(connection) >= self._restart_after:
+                    self._writers_go.clear()
+                    try:
+                        with self._pause_writes:
+                            self.checkpoint(connection)
+                    finally:
+                        self._writers_go.set()
                 self._stopping.wait(self._pause)
         finally:
             connection.close()
 
     @staticmethod
-    def checkpoint(connection: sqlite3.Connection) -> None:
+    def checkpoint(connection: sqlite3.Connection) -> int:
+        """A PASSIVE checkpoint; the pages the log holds (0 when it failed)."""
         try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            # fetchall: the statement runs to its end, so that this connection keeps no read
+            # lock on the log (one would stop SQLite from starting it over).
+            [(_busy, log_pages, _copied)] = connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).fetchall()
         except sqlite3.Error as error:
             # Tried again after the next commit; meanwhile the log only grows.
             logger.warning("SQLite checkpoint failed: %s", error)
+            return 0
+        return int(log_pages)
 
 
 class Database:
@@ -340,7 +376,7 @@ class Database:
         if self._one_at_a_time is None or not path or path == ":memory:" or self._checkpoints:
             return
         self._set_autocheckpoint(0)
-        self._checkpoints = BackgroundCheckpoints(path)
+        self._checkpoints = BackgroundCheckpoints(path, self._one_at_a_time)
         self._checkpoints.start()
 
     def stop_background_checkpoints(self) -> None:
@@ -360,6 +396,9 @@ class Database:
         """One transaction. Commits on success. A domain refusal rolls back, unless the error
         says what was recorded about it must stay (an audited replay, say)."""
         serialised: AbstractContextManager[Any] = self._one_at_a_time or nullcontext()
+        checkpoints = self._checkpoints
+        if checkpoints is not None:
+            checkpoints.writers_may_go()
         with serialised, self.engine.connect() as connection:
             transaction = connection.begin()
             try:
@@ -375,7 +414,6 @@ class Database:
                 raise
             else:
                 transaction.commit()
-        checkpoints = self._checkpoints
         if checkpoints is not None:
             checkpoints.committed()
 
