@@ -53,14 +53,17 @@ class RowsInsert:
     psycopg runs it as a pipeline with its own sync, which costs several times the CPU of one
     statement for the two to six rows a request writes (docs/performance.md)."""
 
+    # The most rows one statement holds; `execute` splits more.
+    most_rows = _MOST_ROWS_PER_STATEMENT
+
     def __init__(self, table: Table, columns: tuple[str, ...]) -> None:
         self.table = table
         self._columns = columns
         self._statements: dict[int, TextClause] = {}
 
     def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _MOST_ROWS_PER_STATEMENT):
-            chunk = rows[start : start + _MOST_ROWS_PER_STATEMENT]
+        for start in range(0, len(rows), self.most_rows):
+            chunk = rows[start : start + self.most_rows]
             connection.execute(self._statement(len(chunk)), self.parameters(chunk))
 
     def parameters(self, rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
@@ -101,11 +104,14 @@ class RowUpdate:
     """One row's UPDATE by its id, in the same shape as `RowsInsert`, so that `WritesAtEnd` can
     put it in its one statement: `{"id": ..., <column>: <value>, ...}` per row."""
 
+    most_rows = 1
+
     def __init__(self, table: Table, columns: tuple[str, ...]) -> None:
         self.table = table
         self._columns = columns
         self._keys = ("id", *columns)
-        self._statement = text(self.fragment(1)[0]).bindparams(*self.fragment(1)[1])
+        sql, binds = self.fragment(1)
+        self._statement = text(sql).bindparams(*binds)
 
     def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -126,6 +132,8 @@ class RowUpdate:
 
 class DeferredWrite(Protocol):
     """What `WritesAtEnd` can hold: `RowsInsert` or `RowUpdate`."""
+
+    most_rows: int  # in one statement (and so in the combined one)
 
     def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None: ...
     def parameters(self, rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]: ...
@@ -154,8 +162,7 @@ class WritesAtEnd:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         combinable = len(pending) > 1 and all(
-            len(rows) <= (1 if isinstance(write, RowUpdate) else _MOST_ROWS_PER_STATEMENT)
-            for write, rows in pending
+            len(rows) <= write.most_rows for write, rows in pending
         )
         if not combinable or self._connection.dialect.name != "postgresql":
             for write, rows in pending:
@@ -168,12 +175,12 @@ class WritesAtEnd:
 
     @classmethod
     def _statement(cls, pending: list[tuple[DeferredWrite, list[dict[str, Any]]]]) -> TextClause:
-        shape = tuple((id(into), len(rows)) for into, rows in pending)
+        shape = tuple((id(write), len(rows)) for write, rows in pending)
         statement = cls._combined.get(shape)
         if statement is None:
             parts, binds = [], []
-            for number, (into, rows) in enumerate(pending):
-                sql, typed = into.fragment(len(rows), prefix=f"w{number}_")
+            for number, (write, rows) in enumerate(pending):
+                sql, typed = write.fragment(len(rows), prefix=f"w{number}_")
                 parts.append(sql)
                 binds.extend(typed)
             *first, last = parts

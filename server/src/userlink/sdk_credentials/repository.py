@@ -73,8 +73,9 @@ class TokenRepository:
         """`find_with_install`, holding a shared lock on the install's user until the transaction
         ends (no lock on SQLite, whose write transactions run one at a time)."""
         parameters = {"b_token_hash": token_hash}
-        statement = _WITH_INSTALL_SHARING_USER_LOCK
-        return self._connection.execute(statement, parameters).mappings().first()
+        return (
+            self._connection.execute(_WITH_INSTALL_SHARING_USER_LOCK, parameters).mappings().first()
+        )
 
     def find_locked(self, token_hash: str) -> RowMapping | None:
         """The token and its install, both rows locked: rotations and retries of one install's
